@@ -1,0 +1,101 @@
+"""Sphinx configuration for the CVPlus operations manual.
+
+Plain configuration only. Facts come from source/_data/platform.yaml, the
+metamodel from source/_data/metamodel.yaml; the behaviour lives in small
+extensions under source/_ext/, one concern each.
+"""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "source" / "_ext"))
+
+import cvplus_data  # noqa: E402
+
+PLATFORM = cvplus_data.load_platform()
+METAMODEL = cvplus_data.load_metamodel()
+
+# -- Project ---------------------------------------------------------------
+project = "CVPlus Operations Manual"
+author = "CVPlus engineering (documentation maintainer role)"
+copyright = f"{date.today().year}, CVPlus"
+release = version = "2026.11"
+language = "en"
+
+# -- General ---------------------------------------------------------------
+extensions = [
+    "myst_parser",
+    "sphinx_design",
+    "sphinx_copybutton",
+    "sphinx_needs",
+    "sphinxcontrib.mermaid",
+    # our own, under source/_ext/
+    "cvplus_facts",
+    "cvplus_review",
+    "cvplus_checks",
+    "cvplus_coverage",
+    "cvplus_mermaid_offline",
+]
+
+root_doc = "index"
+exclude_patterns = ["_data", "_ext", "_build", "**/_includes/*"]
+templates_path = []
+nitpicky = True
+suppress_warnings = []
+
+# -- MyST ------------------------------------------------------------------
+myst_enable_extensions = [
+    "colon_fence",
+    "deflist",
+    "substitution",
+    "tasklist",
+    "attrs_block",
+    "attrs_inline",
+    "fieldlist",
+]
+myst_heading_anchors = 3
+myst_fence_as_directive = ["mermaid"]
+myst_substitutions = cvplus_data.substitutions(PLATFORM)
+cvplus_platform = PLATFORM
+cvplus_metamodel = METAMODEL
+
+# -- sphinx-needs: everything comes from the metamodel file ----------------
+globals().update(cvplus_data.sphinx_needs_config(METAMODEL))
+needs_build_json = True
+needs_reproducible_json = True
+needs_table_style = "TABLE"
+needs_table_columns = "ID;TITLE;STATUS;OWNER"
+needs_flow_engine = "graphviz"
+
+# -- Mermaid: rendered in the browser from a copy served by the build ------
+mermaid_version = ""
+mermaid_init_config = {"startOnLoad": False}
+
+# -- Copy button: copy commands only, never prompts or output -------------
+copybutton_prompt_text = r"\$ |> "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"
+
+# -- HTML ------------------------------------------------------------------
+html_theme = "furo"
+html_title = "CVPlus Operations Manual"
+html_static_path = ["source/_static"]
+html_css_files = ["cvplus.css"]
+html_last_updated_fmt = None
+html_theme_options = {
+    "navigation_with_keys": True,
+    "source_edit_link": None,
+}
+
+# -- LaTeX / PDF -----------------------------------------------------------
+latex_engine = "pdflatex"
+latex_documents = [
+    (root_doc, "cvplus-operations-manual.tex", project, author, "manual"),
+]
+
+# -- Link check ------------------------------------------------------------
+linkcheck_timeout = 10
+linkcheck_retries = 1

@@ -1,0 +1,396 @@
+"""Traceability: coverage matrix, coverage figures and auditor exports.
+
+Status is computed, never typed: a control's status follows from the
+procedures that carry it out (``:implements:`` links) and from the latest
+snippet-test evidence for those procedures (``build/evidence/results.json``,
+written by the test suite). Directives:
+
+``{coverage-matrix}``   one table per framework (``:framework: soc2``)
+``{coverage-summary}``  figures per need type and per framework, with pies
+
+At the end of every build the same data is written next to needs.json as
+``traceability.csv``, ``coverage.csv`` and ``coverage.json``. The pages that
+hold these directives are re-written on every build so they are never stale.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
+
+from cvplus_checks import plain_needs, split_list
+
+logger = logging.getLogger(__name__)
+
+FRAMEWORKS = {"soc2": "SOC 2", "gdpr": "GDPR", "pci": "PCI DSS"}
+PROCEDURE_STATES = ["passed", "failed", "stale", "manual", "not-run"]
+CONTROL_STATES = ["tested", "manual", "not-run", "failed", "stale", "uncovered"]
+STATE_COLOURS = {
+    "tested": "#2e7d32", "passed": "#2e7d32", "manual": "#c49000",
+    "not-run": "#9e9e9e", "failed": "#c62828", "stale": "#ef6c00",
+    "uncovered": "#6a1b9a", "linked": "#2e7d32", "unlinked": "#c62828",
+}
+
+
+# -- evidence --------------------------------------------------------------
+
+def load_results(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Snippet results per procedure id; empty when the tests have not run."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_need: dict[str, list[dict[str, Any]]] = {}
+    for result in data.get("results", []):
+        by_need.setdefault(result.get("need") or "", []).append(result)
+    return by_need
+
+
+def procedure_status(need: dict[str, Any], results: dict[str, list[dict[str, Any]]],
+                     current_hashes: dict[str, set[str]]) -> tuple[str, str]:
+    """(status, date of the newest result) of one procedure."""
+    runs = results.get(need["id"], [])
+    if runs:
+        newest = max(r.get("finished", "") for r in runs)
+        if any(r.get("outcome") == "failed" for r in runs):
+            return "failed", newest
+        shown = current_hashes.get(need["id"], set())
+        tested = {r.get("sha256") for r in runs if r.get("outcome") == "passed"}
+        if shown and not shown <= tested:
+            return "stale", newest
+        if all(r.get("outcome") == "passed" for r in runs):
+            return "passed", newest
+    if str(need.get("manual_reason") or "").strip():
+        return "manual", ""
+    return "not-run", ""
+
+
+def control_status(proc_states: list[str]) -> str:
+    if not proc_states:
+        return "uncovered"
+    for bad in ("failed", "stale", "not-run"):
+        if bad in proc_states:
+            return bad
+    if all(s == "passed" for s in proc_states):
+        return "tested"
+    return "manual"
+
+
+def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, Any]]],
+            current_hashes: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """Everything the matrix, the figures and the exports show."""
+    current_hashes = current_hashes or {}
+    carried_by: dict[str, list[str]] = {}
+    for need in needs.values():
+        for target in split_list(need.get("implements")):
+            carried_by.setdefault(target, []).append(need["id"])
+    procs = {
+        nid: dict(zip(("status", "date"), procedure_status(n, results, current_hashes)))
+        for nid, n in needs.items() if n["type"] == "procedure"
+    }
+    rows = []
+    for nid, need in sorted(needs.items()):
+        if need["type"] not in ("control", "checklist"):
+            continue
+        proc_ids = sorted(carried_by.get(nid, []))
+        states = [procs[p]["status"] for p in proc_ids if p in procs]
+        rows.append({
+            "id": nid,
+            "type": need["type"],
+            "title": need["title"],
+            "owner": need.get("owner") or "",
+            "frequency": need.get("frequency") or "",
+            "phase": need.get("phase") or "",
+            "refs": {fw: split_list(need.get(fw)) for fw in FRAMEWORKS},
+            "procedures": [{"id": p, **procs[p]} for p in proc_ids if p in procs],
+            "evidence": split_list(need.get("evidenced_by")),
+            "status": control_status(states),
+            "last_result": max((procs[p]["date"] for p in proc_ids if p in procs), default=""),
+            "to_confirm": need.get("status") == "to-confirm",
+        })
+    per_type = {}
+    for type_name in sorted({n["type"] for n in needs.values()}):
+        of_type = [n for n in needs.values() if n["type"] == type_name]
+        linked = [n for n in of_type if _is_linked(n, needs, carried_by)]
+        per_type[type_name] = {"total": len(of_type), "linked": len(linked)}
+    per_framework = {}
+    for fw in FRAMEWORKS:
+        fw_rows = [r for r in rows if r["refs"][fw]]
+        counts = {state: sum(1 for r in fw_rows if r["status"] == state) for state in CONTROL_STATES}
+        per_framework[fw] = {"total": len(fw_rows), **counts}
+    proc_counts = {s: sum(1 for p in procs.values() if p["status"] == s) for s in PROCEDURE_STATES}
+    return {"rows": rows, "procedures": procs, "per_type": per_type,
+            "per_framework": per_framework, "procedure_counts": proc_counts}
+
+
+def _is_linked(need: dict[str, Any], needs: dict[str, dict[str, Any]], carried_by: dict[str, list[str]]) -> bool:
+    """A need is linked when the link its type is judged by exists."""
+    t = need["type"]
+    if t in ("control", "checklist"):
+        return bool(carried_by.get(need["id"]))
+    if t == "criterion":
+        return bool(split_list(need.get("evidenced_by")))
+    if t == "risk":
+        return bool(split_list(need.get("mitigated_by")))
+    if t == "procedure":
+        return bool(split_list(need.get("implements")))
+    if t == "deliverable":
+        return bool(split_list(need.get("delivers")))
+    if t == "evidence":
+        return any(need["id"] in split_list(n.get("evidenced_by")) or need["id"] in split_list(n.get("mitigated_by"))
+                   for n in needs.values())
+    return False
+
+
+# -- nodes and directives ------------------------------------------------
+
+class coverage_placeholder(nodes.General, nodes.Element):
+    pass
+
+
+class CoverageMatrix(SphinxDirective):
+    option_spec = {"framework": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        framework = self.options.get("framework", "all")
+        if framework not in (*FRAMEWORKS, "all", "checklist"):
+            raise self.error(f"coverage-matrix: unknown framework '{framework}' (use {', '.join(FRAMEWORKS)}, checklist or all)")
+        self.env.get_domain("std")  # keep the env alive for make_refnode
+        node = coverage_placeholder(kind="matrix", framework=framework)
+        node["ids"] = [f"matrix-{framework}"]
+        return [node]
+
+
+class CoverageSummary(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        return [coverage_placeholder(kind="summary")]
+
+
+def _status(state: str) -> nodes.inline:
+    return nodes.inline(text=state, classes=[f"cvplus-status-{state}"])
+
+
+def _need_ref(app: Sphinx, fromdocname: str, need: dict[str, Any] | None, need_id: str) -> nodes.Node:
+    if need is None or not need.get("docname"):
+        return nodes.literal(text=need_id)
+    return make_refnode(app.builder, fromdocname, need["docname"], need_id, nodes.literal(text=need_id), need_id)
+
+
+def _table(headers: list[str], rows: list[list[nodes.Node | str]], classes: list[str], widths: list[int] | None = None) -> nodes.table:
+    table = nodes.table(classes=["cvplus-matrix", *classes])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths or [1] * len(headers):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    row = nodes.row()
+    for text in headers:
+        row += nodes.entry("", nodes.paragraph(text=text))
+    head += row
+    group += head
+    body = nodes.tbody()
+    for cells in rows:
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            if isinstance(cell, str):
+                entry += nodes.paragraph(text=cell)
+            elif isinstance(cell, list):
+                para = nodes.paragraph()
+                for index, part in enumerate(cell):
+                    if index:
+                        para += nodes.Text(", ")
+                    para += part
+                entry += para
+            else:
+                entry += nodes.paragraph("", "", cell)
+            row += entry
+        body += row
+    group += body
+    return table
+
+
+def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str, Any], framework: str) -> list[nodes.Node]:
+    if framework == "checklist":
+        rows = [r for r in data["rows"] if r["type"] == "checklist"]
+    elif framework == "all":
+        rows = [r for r in data["rows"] if r["type"] == "control"]
+    else:
+        rows = [r for r in data["rows"] if r["type"] == "control" and r["refs"][framework]]
+    if not rows:
+        return [nodes.paragraph(text="No needs of this kind exist yet.")]
+    table_rows = []
+    for r in rows:
+        if framework in FRAMEWORKS:
+            ref_cell: Any = ", ".join(r["refs"][framework])
+        elif framework == "checklist":
+            ref_cell = r["phase"]
+        else:
+            ref_cell = "; ".join(f"{FRAMEWORKS[f]} {', '.join(v)}" for f, v in r["refs"].items() if v)
+        procs = [_need_ref(app, fromdocname, needs.get(p["id"]), p["id"]) for p in r["procedures"]] or [nodes.emphasis(text="none")]
+        results = []
+        for p in r["procedures"]:
+            results.append(_status(p["status"]))
+        evidence = [_need_ref(app, fromdocname, needs.get(e), e) for e in r["evidence"]] or [nodes.emphasis(text="none")]
+        status_cell: list[nodes.Node] = [_status(r["status"])]
+        if r["to_confirm"]:
+            status_cell.append(nodes.emphasis(text="to confirm"))
+        table_rows.append([
+            ref_cell,
+            [_need_ref(app, fromdocname, needs.get(r["id"]), r["id"])],
+            procs,
+            results or [nodes.emphasis(text="none")],
+            evidence,
+            r["last_result"][:10] or "never",
+            status_cell,
+        ])
+    first = "Phase" if framework == "checklist" else ("Reference" if framework in FRAMEWORKS else "Frameworks")
+    headers = [first, "Control" if framework != "checklist" else "Checklist item", "Carried out by",
+               "Procedure results", "Evidence", "Last result", "Status"]
+    return [_table(headers, table_rows, [f"cvplus-matrix-{framework}"], [8, 22, 22, 10, 16, 8, 8])]
+
+
+def _pie(title: str, counts: dict[str, int]) -> nodes.raw:
+    total = sum(counts.values())
+    parts = []
+    angle = -math.pi / 2
+    if total == 0:
+        parts.append('<circle cx="50" cy="50" r="45" fill="#e0e0e0"/>')
+    for state, count in counts.items():
+        if not count:
+            continue
+        if count == total:
+            parts.append(f'<circle cx="50" cy="50" r="45" fill="{STATE_COLOURS[state]}"/>')
+            break
+        sweep = 2 * math.pi * count / total
+        x1, y1 = 50 + 45 * math.cos(angle), 50 + 45 * math.sin(angle)
+        angle += sweep
+        x2, y2 = 50 + 45 * math.cos(angle), 50 + 45 * math.sin(angle)
+        large = 1 if sweep > math.pi else 0
+        parts.append(f'<path d="M50,50 L{x1:.2f},{y1:.2f} A45,45 0 {large} 1 {x2:.2f},{y2:.2f} Z" fill="{STATE_COLOURS[state]}"><title>{state}: {count}</title></path>')
+    legend = " · ".join(f'<span style="color:{STATE_COLOURS[s]}">■</span> {s} {c}' for s, c in counts.items() if c)
+    html = (f'<figure class="cvplus-pie"><svg viewBox="0 0 100 100" width="140" height="140" role="img" '
+            f'aria-label="{title}">{"".join(parts)}</svg><figcaption><strong>{title}</strong><br/>{legend or "none yet"}</figcaption></figure>')
+    return nodes.raw("", html, format="html")
+
+
+def _summary(data: dict[str, Any], metamodel: dict[str, Any]) -> list[nodes.Node]:
+    titles = {t["directive"]: t["title"] for t in metamodel["types"]}
+    out: list[nodes.Node] = []
+    rows = []
+    for type_name, figures in data["per_type"].items():
+        pct = 100 * figures["linked"] / figures["total"] if figures["total"] else 0
+        rows.append([titles.get(type_name, type_name), str(figures["total"]), str(figures["linked"]), f"{pct:.0f} %"])
+    out.append(nodes.rubric(text="Per need type"))
+    out.append(_table(["Need type", "Needs", "Linked as the metamodel requires", "Linked"], rows, ["cvplus-coverage-types"]))
+    rows = []
+    for fw, fig in data["per_framework"].items():
+        total = fig["total"]
+        carried = total - fig["uncovered"]
+        tested_pct = 100 * fig["tested"] / total if total else 0
+        carried_pct = 100 * carried / total if total else 0
+        rows.append([FRAMEWORKS[fw], str(total), f"{carried_pct:.0f} %", f"{tested_pct:.0f} %",
+                     str(fig["manual"]), str(fig["not-run"]), str(fig["failed"] + fig["stale"])])
+    out.append(nodes.rubric(text="Per framework"))
+    out.append(_table(["Framework", "Controls", "Carried out by a procedure", "Proven by a passing test",
+                       "Manual only", "Not run", "Failed or stale"], rows, ["cvplus-coverage-frameworks"]))
+    out.append(nodes.rubric(text="At a glance"))
+    out.append(_pie("Procedures", data["procedure_counts"]))
+    for fw, fig in data["per_framework"].items():
+        out.append(_pie(FRAMEWORKS[fw], {s: fig[s] for s in CONTROL_STATES}))
+    return out
+
+
+# -- build hooks ---------------------------------------------------------
+
+def _results_path(app: Sphinx) -> Path:
+    return Path(app.confdir) / app.config.cvplus_evidence_file
+
+
+def _data(app: Sphinx) -> tuple[dict[str, Any], dict[str, Any]]:
+    cache = getattr(app, "_cvplus_coverage", None)
+    if cache is None:
+        needs = plain_needs(app)
+        hashes = getattr(app.env, "cvplus_snippet_hashes", {})
+        cache = (needs, compute(needs, load_results(_results_path(app)), hashes))
+        app._cvplus_coverage = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def _resolve(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
+    placeholders = list(doctree.findall(coverage_placeholder))
+    if not placeholders:
+        return
+    needs, data = _data(app)
+    for node in placeholders:
+        if node["kind"] == "matrix":
+            new = _matrix(app, fromdocname, data, needs, node["framework"])
+            container = nodes.container(ids=node["ids"], classes=["cvplus-matrix-wrap"])
+            container.extend(new)
+            node.replace_self(container)
+        else:
+            node.replace_self(_summary(data, app.config.cvplus_metamodel))
+
+
+def _record_pages(app: Sphinx, doctree: nodes.document) -> None:
+    if next(iter(doctree.findall(coverage_placeholder)), None) is not None:
+        app.env.cvplus_coverage_docs = getattr(app.env, "cvplus_coverage_docs", set()) | {app.env.docname}
+
+
+def _always_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    return sorted(getattr(env, "cvplus_coverage_docs", set()) - removed)
+
+
+def _purge(app: Sphinx, env: Any, docname: str) -> None:
+    getattr(env, "cvplus_coverage_docs", set()).discard(docname)
+
+
+def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+    env.cvplus_coverage_docs = getattr(env, "cvplus_coverage_docs", set()) | getattr(other, "cvplus_coverage_docs", set())
+
+
+def _export(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None:
+        return
+    _, data = _data(app)
+    out = Path(app.outdir)
+    with (out / "traceability.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["need_id", "need_type", "title", "owner", "soc2", "gdpr", "pci",
+                         "procedure_id", "procedure_status", "procedure_last_result", "evidence", "need_status"])
+        for r in data["rows"]:
+            procs = r["procedures"] or [{"id": "", "status": "", "date": ""}]
+            for p in procs:
+                writer.writerow([r["id"], r["type"], r["title"], r["owner"], " ".join(r["refs"]["soc2"]),
+                                 " ".join(r["refs"]["gdpr"]), " ".join(r["refs"]["pci"]), p["id"], p["status"],
+                                 p["date"], " ".join(r["evidence"]), r["status"]])
+    with (out / "coverage.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["framework", "controls", *CONTROL_STATES])
+        for fw, fig in data["per_framework"].items():
+            writer.writerow([fw, fig["total"], *(fig[s] for s in CONTROL_STATES)])
+    (out / "coverage.json").write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("cvplus_checks")
+    app.add_config_value("cvplus_evidence_file", "build/evidence/results.json", "env", types=[str])
+    app.add_node(coverage_placeholder)
+    app.add_directive("coverage-matrix", CoverageMatrix)
+    app.add_directive("coverage-summary", CoverageSummary)
+    app.connect("doctree-read", _record_pages)
+    app.connect("env-get-outdated", _always_outdated)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("doctree-resolved", _resolve)
+    app.connect("build-finished", _export)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
