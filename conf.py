@@ -33,6 +33,7 @@ extensions = [
     "sphinxcontrib.mermaid",
     # our own, under source/_ext/
     "cvplus_facts",
+    "cvplus_contacts",
     "cvplus_review",
     "cvplus_checks",
     "cvplus_coverage",

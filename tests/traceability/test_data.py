@@ -1,0 +1,55 @@
+"""The data files: loading, errors with file:line, and single-sourcing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import cvplus_data
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "source"
+
+
+def test_facts_and_metamodel_load() -> None:
+    facts = cvplus_data.load_platform()
+    meta = cvplus_data.load_metamodel()
+    assert set(facts["envs"]) == {"dev", "staging", "prod"}
+    assert {t["directive"] for t in meta["types"]} >= {
+        "criterion", "deliverable", "checklist", "control", "procedure", "risk"}
+
+
+def test_to_confirm_must_name_real_keys(tmp_path: Path) -> None:
+    path = tmp_path / "platform.yaml"
+    text = cvplus_data.PLATFORM_FILE.read_text(encoding="utf-8") + "  envs.qa.project_id: no such environment\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(cvplus_data.DataError, match=r"platform\.yaml:\d+: to_confirm names 'envs\.qa\.project_id'"):
+        cvplus_data.load_platform(path)
+
+
+def test_metamodel_link_to_unknown_type(tmp_path: Path) -> None:
+    path = tmp_path / "metamodel.yaml"
+    text = cvplus_data.METAMODEL_FILE.read_text(encoding="utf-8").replace("to: [control, checklist]", "to: [control, widget]")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(cvplus_data.DataError, match=r"metamodel\.yaml:\d+: link 'implements' names unknown need type 'widget'"):
+        cvplus_data.load_metamodel(path)
+
+
+def _pages() -> list[Path]:
+    return [p for p in SOURCE.rglob("*.md") if not any(part.startswith("_") for part in p.relative_to(SOURCE).parts)]
+
+
+@pytest.mark.parametrize("key", ["project_id", "hosting_site"])
+def test_no_page_retypes_a_project_fact(key: str) -> None:
+    """Project IDs and site names reach pages only through substitutions."""
+    facts = cvplus_data.load_platform()
+    values = {env[key] for env in facts["envs"].values()}
+    offenders = []
+    for page in _pages():
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            for value in values:
+                if re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", line):
+                    offenders.append(f"{page.relative_to(ROOT)}:{number}: '{value}' typed by hand; use a substitution")
+    assert not offenders, "\n".join(offenders)

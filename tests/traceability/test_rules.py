@@ -1,0 +1,85 @@
+"""Unit tests of the local and graph checks and of the coverage status
+logic, on small hand-made need sets (no Sphinx build)."""
+
+from __future__ import annotations
+
+import cvplus_data
+from cvplus_checks import graph_findings, local_findings
+from cvplus_coverage import compute, control_status
+
+META = cvplus_data.load_metamodel()
+FACTS = cvplus_data.load_platform()
+
+
+def need(nid: str, type_: str, **fields: str) -> dict:
+    return {"id": nid, "type": type_, "title": nid.title(), "docname": "x", "lineno": 1, **fields}
+
+
+def test_valid_control_has_no_local_findings() -> None:
+    ctrl = need("CTRL_GDPR_33_BREACH_NOTICE", "control", owner="data-protection-officer",
+                frequency="on-event", gdpr="33, 34", soc2="CC7.4", pci="12.10")
+    assert list(local_findings(ctrl, META, FACTS)) == []
+
+
+def test_local_findings_name_each_problem() -> None:
+    bad = need("CTRL_X_Y", "control", owner="wizard", frequency="sometimes", gdpr="Art 33", soc2="CC99",
+               phase="deployment")
+    found = "\n".join(local_findings(bad, META, FACTS))
+    assert "':owner: wizard' is not one of" in found
+    assert "':frequency: sometimes'" in found
+    assert "':gdpr: Art 33' does not match" in found
+    assert "':soc2: CC99' does not match" in found
+    assert "':phase:' is not allowed on a control" in found
+
+
+def test_required_fields_and_prefix() -> None:
+    found = list(local_findings(need("PROC_OK_ID", "control"), META, FACTS))
+    assert any("must start with 'CTRL_'" in f for f in found)
+    assert any("needs the field ':owner:'" in f for f in found)
+    assert any("needs the field ':frequency:'" in f for f in found)
+
+
+def test_graph_rules() -> None:
+    needs = {
+        "CTRL_A_B": need("CTRL_A_B", "control", owner="security-lead", frequency="yearly", evidenced_by="EVD_E"),
+        "CHK_A_B": need("CHK_A_B", "checklist", owner="release-manager", phase="deployment"),
+        "PROC_A_B": need("PROC_A_B", "procedure", owner="release-manager", implements="CHK_A_B, RISK_R_X"),
+        "RISK_R_X": need("RISK_R_X", "risk", owner="release-manager", severity="sev2"),
+        "EVD_E": need("EVD_E", "evidence", kind="export"),
+        "SC_S_X": need("SC_S_X", "criterion", owner="docs-maintainer", category="quality-assurance",
+                       evidenced_by="EVD_GONE"),
+    }
+    found = "\n".join(f for _, f in graph_findings(needs, META))
+    assert "CTRL_A_B: every compliance control is carried out" in found
+    assert "CHK_A_B: every checklist item" not in found
+    assert "points at a risk; allowed: control, checklist" in found
+    assert "RISK_R_X: every risk has a mitigation" in found
+    assert "unknown need 'EVD_GONE'" in found
+    assert "SC_S_X: every success criterion points at the evidence" in found
+
+
+def test_control_status_is_computed() -> None:
+    assert control_status([]) == "uncovered"
+    assert control_status(["passed", "passed"]) == "tested"
+    assert control_status(["passed", "manual"]) == "manual"
+    assert control_status(["passed", "not-run"]) == "not-run"
+    assert control_status(["manual", "failed"]) == "failed"
+    assert control_status(["passed", "stale"]) == "stale"
+
+
+def test_compute_uses_results_and_hashes() -> None:
+    needs = {
+        "CTRL_A_B": need("CTRL_A_B", "control", owner="security-lead", frequency="yearly", soc2="CC6.1"),
+        "PROC_T_X": need("PROC_T_X", "procedure", owner="security-lead", implements="CTRL_A_B"),
+        "PROC_M_X": need("PROC_M_X", "procedure", owner="security-lead", implements="CTRL_A_B",
+                         manual_reason="needs a human"),
+    }
+    results = {"PROC_T_X": [{"need": "PROC_T_X", "outcome": "passed", "sha256": "aa", "finished": "2026-11-27T10:00:00"}]}
+    data = compute(needs, results, {"PROC_T_X": {"aa"}})
+    assert data["procedures"]["PROC_T_X"]["status"] == "passed"
+    assert data["procedures"]["PROC_M_X"]["status"] == "manual"
+    assert data["rows"][0]["status"] == "manual"
+    assert data["per_framework"]["soc2"]["manual"] == 1
+    stale = compute(needs, results, {"PROC_T_X": {"bb"}})
+    assert stale["procedures"]["PROC_T_X"]["status"] == "stale"
+    assert stale["rows"][0]["status"] == "stale"
