@@ -36,6 +36,7 @@ extensions = [
     "cvplus_contacts",
     "cvplus_review",
     "cvplus_checks",
+    "cvplus_snippets",
     "cvplus_coverage",
     "cvplus_mermaid_offline",
 ]

@@ -56,22 +56,27 @@ def load_results(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def procedure_status(need: dict[str, Any], results: dict[str, list[dict[str, Any]]],
-                     current_hashes: dict[str, set[str]]) -> tuple[str, str]:
-    """(status, date of the newest result) of one procedure."""
-    runs = results.get(need["id"], [])
-    if runs:
-        newest = max(r.get("finished", "") for r in runs)
-        if any(r.get("outcome") == "failed" for r in runs):
+                     current_hashes: dict[str, set[str]], manual_needs: set[str] = frozenset()) -> tuple[str, str]:
+    """(status, date of the newest result) of one procedure.
+
+    passed: every runnable snippet passed at its current text, and none of
+    its snippets is marked not-run; failed / stale (the text changed since
+    it passed) / not-run (runnable, no result yet); manual otherwise.
+    """
+    runs = [r for r in results.get(need["id"], []) if r.get("outcome") in ("passed", "failed")]
+    shown = current_hashes.get(need["id"], set())
+    newest = max((r.get("finished", "") for r in runs), default="")
+    if runs and shown:
+        if any(r["outcome"] == "failed" and r.get("sha256") in shown for r in runs):
             return "failed", newest
-        shown = current_hashes.get(need["id"], set())
-        tested = {r.get("sha256") for r in runs if r.get("outcome") == "passed"}
-        if shown and not shown <= tested:
+        tested = {r.get("sha256") for r in runs if r["outcome"] == "passed"}
+        if not shown <= tested:
             return "stale", newest
-        if all(r.get("outcome") == "passed" for r in runs):
-            return "passed", newest
-    if str(need.get("manual_reason") or "").strip():
-        return "manual", ""
-    return "not-run", ""
+        return ("manual" if need["id"] in manual_needs else "passed"), newest
+    if shown:
+        return "not-run", ""
+    # no runnable snippet: the build has checked that it states a reason
+    return "manual", ""
 
 
 def control_status(proc_states: list[str]) -> str:
@@ -86,7 +91,8 @@ def control_status(proc_states: list[str]) -> str:
 
 
 def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, Any]]],
-            current_hashes: dict[str, set[str]] | None = None) -> dict[str, Any]:
+            current_hashes: dict[str, set[str]] | None = None,
+            manual_needs: set[str] = frozenset()) -> dict[str, Any]:
     """Everything the matrix, the figures and the exports show."""
     current_hashes = current_hashes or {}
     carried_by: dict[str, list[str]] = {}
@@ -94,7 +100,7 @@ def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, 
         for target in split_list(need.get("implements")):
             carried_by.setdefault(target, []).append(need["id"])
     procs = {
-        nid: dict(zip(("status", "date"), procedure_status(n, results, current_hashes)))
+        nid: dict(zip(("status", "date"), procedure_status(n, results, current_hashes, manual_needs)))
         for nid, n in needs.items() if n["type"] == "procedure"
     }
     rows = []
@@ -320,8 +326,10 @@ def _data(app: Sphinx) -> tuple[dict[str, Any], dict[str, Any]]:
     cache = getattr(app, "_cvplus_coverage", None)
     if cache is None:
         needs = plain_needs(app)
-        hashes = getattr(app.env, "cvplus_snippet_hashes", {})
-        cache = (needs, compute(needs, load_results(_results_path(app)), hashes))
+        from cvplus_snippets import current_hashes, partly_manual
+
+        cache = (needs, compute(needs, load_results(_results_path(app)), current_hashes(app.env),
+                                partly_manual(app.env)))
         app._cvplus_coverage = cache  # type: ignore[attr-defined]
     return cache
 

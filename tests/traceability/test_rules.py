@@ -80,6 +80,13 @@ def test_compute_uses_results_and_hashes() -> None:
     assert data["procedures"]["PROC_M_X"]["status"] == "manual"
     assert data["rows"][0]["status"] == "manual"
     assert data["per_framework"]["soc2"]["manual"] == 1
+    unrun = compute(needs, {}, {"PROC_T_X": {"aa"}})
+    assert unrun["procedures"]["PROC_T_X"]["status"] == "not-run"
+    assert unrun["rows"][0]["status"] == "not-run"
     stale = compute(needs, results, {"PROC_T_X": {"bb"}})
     assert stale["procedures"]["PROC_T_X"]["status"] == "stale"
     assert stale["rows"][0]["status"] == "stale"
+    partly = compute(needs, results, {"PROC_T_X": {"aa"}}, {"PROC_T_X"})
+    assert partly["procedures"]["PROC_T_X"]["status"] == "manual"
+    failed = compute(needs, {"PROC_T_X": [{**results["PROC_T_X"][0], "outcome": "failed"}]}, {"PROC_T_X": {"aa"}})
+    assert failed["procedures"]["PROC_T_X"]["status"] == "failed"

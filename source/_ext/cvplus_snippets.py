@@ -1,0 +1,222 @@
+"""Shell snippets: taken from the built doctree into a manifest for pytest.
+
+Every ``console`` (transcript), ``bash``, ``sh`` or ``shell`` block a reader
+sees is a snippet, with substitutions already resolved. A snippet inside a
+procedure need belongs to it. Writers control running with three
+directives:
+
+``{not-run} <reason>``   wraps blocks that must not run; the reason is shown
+                         to the reader and the matrix counts them as manual.
+``{snippet-setup}``      hidden shell run before the page's first snippet.
+``{snippet-cleanup}``    hidden shell run after the page's last snippet.
+
+Blocks on one page share a session (variables and working directory carry
+over). The manifest is ``snippets.json`` beside the HTML. A malformed
+transcript, and a procedure with neither a runnable snippet nor a stated
+reason, fail the build at their ``file:line``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from cvplus_transcript import TranscriptError, parse
+
+logger = logging.getLogger(__name__)
+
+LANGUAGES = {"console": "console", "bash": "script", "sh": "script", "shell": "script"}
+
+
+class not_run(nodes.General, nodes.Element):
+    pass
+
+
+class hidden_shell(nodes.General, nodes.Element):
+    pass
+
+
+class NotRun(SphinxDirective):
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        reason = self.arguments[0].strip()
+        node = not_run(reason=reason, classes=["cvplus-not-run"])
+        note = nodes.paragraph(classes=["cvplus-not-run-reason"])
+        note += nodes.strong(text="Not run by the tests: ")
+        note += nodes.Text(reason)
+        node += note
+        node += self.parse_content_to_nodes()
+        if not any(isinstance(n, nodes.literal_block) for n in node.findall(nodes.literal_block)):
+            raise self.error("not-run: wrap at least one code block")
+        return [node]
+
+
+class HiddenShell(SphinxDirective):
+    has_content = True
+    role_name = "setup"
+
+    def run(self) -> list[nodes.Node]:
+        if not self.content:
+            raise self.error(f"snippet-{self.role_name}: empty")
+        source, line = self.get_source_info()
+        return [hidden_shell(kind=self.role_name, code="\n".join(self.content), source=source, line=line)]
+
+
+class HiddenCleanup(HiddenShell):
+    role_name = "cleanup"
+
+
+def _need_of(node: nodes.Node) -> str:
+    from sphinx_needs.nodes import Need
+
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, Need):
+            return parent["ids"][0]
+        parent = parent.parent
+    return ""
+
+
+def _not_run_reason(node: nodes.Node) -> str:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, not_run):
+            return parent["reason"]
+        parent = parent.parent
+    return ""
+
+
+def sha256(language: str, text: str) -> str:
+    return hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()
+
+
+def _collect(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    docname = env.docname
+    source = str(Path(env.doc2path(docname)).relative_to(Path(app.confdir)))
+    snippets: list[dict[str, Any]] = []
+    hidden: dict[str, list[str]] = {"setup": [], "cleanup": []}
+    for node in list(doctree.findall(hidden_shell)):
+        hidden[node["kind"]].append(node["code"])
+        node.parent.remove(node)
+    for node in doctree.findall(nodes.literal_block):
+        language = node.get("language", "")
+        if language not in LANGUAGES:
+            continue
+        text = node.astext()
+        line = node.line or 0
+        if LANGUAGES[language] == "console":
+            try:
+                parse(text)
+            except TranscriptError as exc:
+                logger.warning("malformed console transcript: %s", exc.message,
+                               location=(docname, line + exc.line), type="cvplus", subtype="snippet")
+                continue
+        snippets.append({
+            "id": f"{docname}:{line}",
+            "docname": docname,
+            "source": source,
+            "line": line,
+            "language": language,
+            "mode": LANGUAGES[language],
+            "need": _need_of(node),
+            "text": text,
+            "sha256": sha256(language, text),
+            "not_run": _not_run_reason(node),
+        })
+    if not hasattr(env, "cvplus_snippets"):
+        env.cvplus_snippets = {}
+    env.cvplus_snippets[docname] = {"snippets": snippets, **hidden}
+
+
+def _purge(app: Sphinx, env: Any, docname: str) -> None:
+    getattr(env, "cvplus_snippets", {}).pop(docname, None)
+
+
+def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+    if not hasattr(env, "cvplus_snippets"):
+        env.cvplus_snippets = {}
+    for docname in docnames:
+        if docname in getattr(other, "cvplus_snippets", {}):
+            env.cvplus_snippets[docname] = other.cvplus_snippets[docname]
+
+
+def all_snippets(env: Any) -> list[dict[str, Any]]:
+    pages = getattr(env, "cvplus_snippets", {})
+    return [s for docname in sorted(pages) for s in pages[docname]["snippets"]]
+
+
+def current_hashes(env: Any) -> dict[str, set[str]]:
+    """Runnable snippet hashes per need: what a passing run must have seen."""
+    hashes: dict[str, set[str]] = {}
+    for snippet in all_snippets(env):
+        if snippet["need"] and not snippet["not_run"]:
+            hashes.setdefault(snippet["need"], set()).add(snippet["sha256"])
+    return hashes
+
+
+def partly_manual(env: Any) -> set[str]:
+    """Needs with at least one snippet marked not-run."""
+    return {s["need"] for s in all_snippets(env) if s["need"] and s["not_run"]}
+
+
+def _check_procedures(app: Sphinx, builder: Any = None) -> None:
+    from cvplus_checks import plain_needs
+
+    runnable: set[str] = set()
+    reasoned: set[str] = set()
+    for snippet in all_snippets(app.env):
+        if snippet["need"]:
+            (reasoned if snippet["not_run"] else runnable).add(snippet["need"])
+    for need_id, need in sorted(plain_needs(app).items()):
+        if need["type"] != "procedure" or need_id in runnable or need_id in reasoned:
+            continue
+        if not str(need.get("manual_reason") or "").strip():
+            logger.warning(
+                "%s: a procedure needs a runnable shell snippet or a ':manual_reason:' (rule procedure-tested)",
+                need_id, location=(need["docname"], need.get("lineno")), type="cvplus", subtype="snippet")
+
+
+def _write_manifest(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None:
+        return
+    pages = getattr(app.env, "cvplus_snippets", {})
+    manifest = {
+        "pages": {d: {"setup": p["setup"], "cleanup": p["cleanup"]} for d, p in sorted(pages.items())},
+        "snippets": all_snippets(app.env),
+    }
+    (Path(app.outdir) / "snippets.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _skip(self: Any, node: nodes.Node) -> None:
+    raise nodes.SkipNode
+
+
+def _visit_plain(self: Any, node: nodes.Node) -> None:
+    pass
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("cvplus_facts")
+    app.add_node(not_run, html=(_visit_plain, _visit_plain), latex=(_visit_plain, _visit_plain),
+                 text=(_visit_plain, _visit_plain))
+    app.add_node(hidden_shell, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
+    app.add_directive("not-run", NotRun)
+    app.add_directive("snippet-setup", HiddenShell)
+    app.add_directive("snippet-cleanup", HiddenCleanup)
+    app.connect("doctree-read", _collect)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("write-started", _check_procedures, priority=600)
+    app.connect("build-finished", _write_manifest)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

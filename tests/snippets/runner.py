@@ -1,0 +1,72 @@
+"""Run one snippet from the manifest in its page's sandbox and judge it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cvplus_transcript import matches, parse, diff
+from sandbox import Sandbox
+
+DEFAULT_TIMEOUT = float(os.environ.get("CVPLUS_SNIPPET_TIMEOUT", "60"))
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    message: str = ""
+
+
+def where(snippet: dict, offset: int = 1) -> str:
+    """``source/page.md:LINE`` of a line of the snippet (1 = first code line)."""
+    return f"{snippet['source']}:{snippet['line'] + offset}"
+
+
+def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+    if snippet["mode"] == "script":
+        result = sandbox.run(snippet["text"], timeout=timeout)
+        if result.timed_out:
+            return Verdict(False, f"{where(snippet)}: script timed out after {timeout:g} s\n{snippet['text']}\n--- output\n{result.output}")
+        if result.status != 0:
+            return Verdict(False, f"{where(snippet)}: script exited {result.status}, expected 0\n"
+                                  f"{snippet['text']}\n--- output\n{result.output}")
+        return Verdict(True)
+    for step in parse(snippet["text"]):
+        result = sandbox.run(step.command, timeout=timeout)
+        place = where(snippet, step.line)
+        if result.timed_out:
+            return Verdict(False, f"{place}: command timed out after {timeout:g} s (process group killed)\n$ {step.command}")
+        actual = result.output.splitlines()
+        if not matches(step.expected, actual):
+            return Verdict(False, f"{place}: output differs\n$ {step.command}\n{diff(step.expected, actual)}")
+        if result.status != step.status:
+            return Verdict(False, f"{place}: exit status {result.status}, expected {step.status}\n$ {step.command}\n"
+                                  f"--- output\n{result.output}")
+    return Verdict(True)
+
+
+class Sessions:
+    """One sandbox per page, created on first use with the page's setup."""
+
+    def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None):
+        self.root = root
+        self.pages = pages
+        self.path_dirs = path_dirs or []
+        self.open: dict[str, Sandbox] = {}
+        self.setup_failures: dict[str, str] = {}
+
+    def get(self, docname: str) -> Sandbox:
+        if docname not in self.open:
+            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs)
+            self.open[docname] = box
+            for code in self.pages.get(docname, {}).get("setup", []):
+                result = box.run(code, timeout=DEFAULT_TIMEOUT)
+                if result.status != 0:
+                    self.setup_failures[docname] = f"hidden setup of {docname} exited {result.status}:\n{result.output}"
+        return self.open[docname]
+
+    def close(self) -> None:
+        for docname, box in self.open.items():
+            for code in self.pages.get(docname, {}).get("cleanup", []):
+                box.run(code, timeout=DEFAULT_TIMEOUT)
