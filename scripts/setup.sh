@@ -8,14 +8,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-DEBIAN_PACKAGES=(graphviz)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # --- Debian packages ------------------------------------------------------
 missing=()
-command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)            # sphinx-needs flow diagrams
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)         # snippet sandbox
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)    # snippet lint
+command -v pgrep >/dev/null 2>&1 || missing+=(procps)             # harness tests
 if ((${#missing[@]})); then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         say "installing Debian packages: ${missing[*]}"
