@@ -1,7 +1,7 @@
 """Platform facts in pages: code-block substitution and the to-confirm list.
 
-MyST substitutes ``{{ name }}`` in prose. Code blocks are literal in MyST, so
-this extension substitutes the same names inside code blocks too (a reader
+MyST substitutes ``{{ name }}`` in prose. Code is literal in MyST, so this
+extension substitutes the same names inside code blocks and inline code too (a reader
 copies the real project ID, and the snippet tests run exactly what is
 shown). ``${{ ... }}`` (GitHub Actions syntax) is left alone. An unknown
 name fails the build with the page and line.
@@ -56,20 +56,20 @@ def substitute(text: str, data: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 class CodeBlockFacts(SphinxTransform):
-    """Substitute platform facts inside literal blocks."""
+    """Substitute platform facts inside code blocks and inline code."""
 
     default_priority = 400
 
     def apply(self, **kwargs: Any) -> None:
         data = self.config.cvplus_platform
-        for node in list(self.document.findall(nodes.literal_block)):
+        for node in list(self.document.findall(lambda n: isinstance(n, (nodes.literal_block, nodes.literal)))):
             text = node.astext()
             if "{{" not in text:
                 continue
             new, unknown = substitute(text, data)
             for name in unknown:
                 logger.warning(
-                    "unknown substitution '%s' in code block (not a key of "
+                    "unknown substitution '%s' in code (not a key of "
                     "source/_data/platform.yaml)",
                     name,
                     location=node,
@@ -79,7 +79,8 @@ class CodeBlockFacts(SphinxTransform):
             if new != text:
                 node["cvplus_template"] = text
                 node.children = [nodes.Text(new)]
-                node.rawsource = new
+                if isinstance(node, nodes.literal_block):
+                    node.rawsource = new
 
 
 class FactsToConfirm(SphinxDirective):

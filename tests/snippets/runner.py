@@ -49,16 +49,18 @@ def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOU
 class Sessions:
     """One sandbox per page, created on first use with the page's setup."""
 
-    def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None):
+    def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
+                 extra_env: dict[str, str] | None = None):
         self.root = root
         self.pages = pages
         self.path_dirs = path_dirs or []
+        self.extra_env = extra_env or {}
         self.open: dict[str, Sandbox] = {}
         self.setup_failures: dict[str, str] = {}
 
     def get(self, docname: str) -> Sandbox:
         if docname not in self.open:
-            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs)
+            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs, self.extra_env)
             self.open[docname] = box
             for code in self.pages.get(docname, {}).get("setup", []):
                 result = box.run(code, timeout=DEFAULT_TIMEOUT)
@@ -70,3 +72,4 @@ class Sessions:
         for docname, box in self.open.items():
             for code in self.pages.get(docname, {}).get("cleanup", []):
                 box.run(code, timeout=DEFAULT_TIMEOUT)
+            box.close()

@@ -18,8 +18,10 @@ def snippet(text: str, mode: str = "console", line: int = 40) -> dict:
 
 
 @pytest.fixture
-def box(tmp_path: Path) -> Sandbox:
-    return Sandbox(tmp_path / "box")
+def box(tmp_path: Path):
+    sandbox = Sandbox(tmp_path / "box")
+    yield sandbox
+    sandbox.close()
 
 
 def test_passing_transcript(box: Sandbox) -> None:

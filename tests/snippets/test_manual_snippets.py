@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from evidence import load_manifest, record, snippet_test_id
+import world
 from runner import Sessions, run_snippet
 
 MANIFEST = load_manifest()
@@ -17,7 +18,8 @@ SNIPPETS = MANIFEST["snippets"]
 
 @pytest.fixture(scope="session")
 def sessions(tmp_path_factory: pytest.TempPathFactory):
-    sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"])
+    sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"],
+                        world.path_dirs(), world.sandbox_env())
     yield sessions
     sessions.close()
 

@@ -1,0 +1,105 @@
+"""The CVPlus world the manual's snippets act on.
+
+- ``cvplus-fixture [DIR]`` (on the sandbox PATH) lays out a fixture checkout
+  of CVPlus: firebase.json and .firebaserc generated from the facts file,
+  the reference functions codebase, rules, a built frontend, and models of
+  the deployment scripts with exactly the real scripts' flags.
+- ``firebase``, ``gcloud`` and ``stripe`` on PATH are the grammar-checking,
+  stateful stand-ins; ``firebase emulators:*`` runs the real firebase-tools
+  offline (Functions, Hosting, Auth).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]
+for _path in (_ROOT / "source" / "_ext", _ROOT / "tests"):
+    if str(_path) not in sys.path:  # also run as a script by cvplus-fixture
+        sys.path.insert(0, str(_path))
+
+import cvplus_data  # noqa: E402
+from cvplus_facts import substitute  # noqa: E402
+from manual_build import ROOT  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+STANDIN_BIN = HERE / "standins" / "bin"
+FIXTURE = HERE / "fixture" / "cvplus"
+GRAMMAR_DIR = ROOT / "build" / "grammar"
+REAL_FIREBASE = ROOT / "node_modules" / ".bin" / "firebase"
+TOOLS_DIR = ROOT / "build" / "sandbox-tools"
+
+
+def firebase_grammar() -> Path:
+    """Dump firebase-tools' grammar (again when the lockfile changed)."""
+    target = GRAMMAR_DIR / "firebase.json"
+    lock = ROOT / "package-lock.json"
+    if not target.is_file() or target.stat().st_mtime < lock.stat().st_mtime:
+        GRAMMAR_DIR.mkdir(parents=True, exist_ok=True)
+        dump = subprocess.run(["node", str(HERE / "standins" / "firebase_grammar.js")], cwd=ROOT,
+                              capture_output=True, text=True, check=True,
+                              env={"PATH": "/usr/bin:/bin", "FIREBASE_CLI_DISABLE_UPDATE_CHECK": "1"})
+        target.write_text(dump.stdout, encoding="utf-8")
+    return target
+
+
+def firebase_config(facts: dict) -> dict:
+    ports = facts["emulators"]
+    return {
+        "hosting": {
+            "public": "frontend/dist",
+            "ignore": ["firebase.json", "**/.*", "**/node_modules/**"],
+            "rewrites": [{"source": "**", "destination": "/index.html"}],
+            "headers": [{"source": "**/*.@(js|css)", "headers": [{"key": "Cache-Control", "value": "max-age=31536000"}]}],
+        },
+        "functions": {"source": "functions", "runtime": facts["runtime"]},
+        "firestore": {"rules": "firestore.rules", "indexes": "firestore.indexes.json"},
+        "storage": {"rules": "storage.rules"},
+        "emulators": {name: {"port": ports[name], "host": "127.0.0.1"}
+                      for name in ("auth", "functions", "firestore", "hosting", "storage", "pubsub")}
+                     | {"ui": {"enabled": False}, "singleProjectMode": True},
+    }
+
+
+def lay_out_fixture(dest: Path) -> None:
+    facts = cvplus_data.load_platform()
+    shutil.copytree(FIXTURE, dest, symlinks=True)
+    for path in dest.rglob("*.sh"):
+        text, unknown = substitute(path.read_text(encoding="utf-8"), facts)
+        if unknown:
+            raise ValueError(f"{path}: unknown substitution(s) {unknown}")
+        path.write_text(text, encoding="utf-8")
+    (dest / "firebase.json").write_text(json.dumps(firebase_config(facts), indent=2) + "\n", encoding="utf-8")
+    projects = {name: env["project_id"] for name, env in facts["envs"].items()}
+    (dest / ".firebaserc").write_text(json.dumps({"projects": {"default": projects["dev"], **projects}}, indent=2) + "\n",
+                                      encoding="utf-8")
+    (dest / "functions" / "node_modules").symlink_to(ROOT / "node_modules")
+
+
+def path_dirs() -> list[Path]:
+    """PATH folders: the stand-ins, then one holding ``cvplus-fixture``."""
+    TOOLS_DIR.mkdir(parents=True, exist_ok=True)
+    helper = TOOLS_DIR / "cvplus-fixture"
+    helper.write_text(
+        "#!/bin/sh\n# Lay out a fixture checkout of CVPlus (default ./cvplus).\n"
+        f'exec "{sys.executable}" "{Path(__file__)}" "${{1:-cvplus}}"\n', encoding="utf-8")
+    helper.chmod(0o755)
+    return [STANDIN_BIN, TOOLS_DIR]
+
+
+def sandbox_env() -> dict[str, str]:
+    firebase_grammar()
+    return {"CVPLUS_GRAMMAR_DIR": str(GRAMMAR_DIR), "CVPLUS_REAL_FIREBASE": str(REAL_FIREBASE),
+            "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0"}
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]).resolve()
+    if target.exists():
+        raise SystemExit(f"cvplus-fixture: {target} exists already")
+    lay_out_fixture(target)
+    print(f"CVPlus fixture checkout in {target}")
