@@ -334,6 +334,46 @@ def _data(app: Sphinx) -> tuple[dict[str, Any], dict[str, Any]]:
     return cache
 
 
+def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict[str, Any]) -> nodes.paragraph | None:
+    """The evidence line shown under a procedure, control or checklist item."""
+    para = nodes.paragraph(classes=["cvplus-evidence-line"])
+    if need["type"] == "procedure":
+        proc = data["procedures"].get(need["id"])
+        if proc is None:
+            return None
+        para += nodes.Text("Test evidence: ")
+        para += _status(proc["status"])
+        if proc["date"]:
+            para += nodes.Text(f" (last run {proc['date'][:10]})")
+    else:
+        row = next((r for r in data["rows"] if r["id"] == need["id"]), None)
+        if row is None:
+            return None
+        para += nodes.Text("Coverage: ")
+        para += _status(row["status"])
+    matrix_doc = next(iter(sorted(getattr(app.env, "cvplus_coverage_docs", set()))), None)
+    if matrix_doc:
+        para += nodes.Text(" · ")
+        para += make_refnode(app.builder, fromdocname, matrix_doc, "", nodes.inline(text="coverage matrix"))
+    return para
+
+
+def _annotate_needs(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
+    from sphinx_needs.nodes import Need
+
+    targets = [n for n in doctree.findall(Need)]
+    if not targets:
+        return
+    needs, data = _data(app)
+    for node in targets:
+        need = needs.get(node["ids"][0]) if node.get("ids") else None
+        if need is None or need["type"] not in ("procedure", "control", "checklist"):
+            continue
+        line = _status_line(app, fromdocname, need, data)
+        if line is not None and node.parent is not None:
+            node.parent.insert(node.parent.index(node) + 1, line)
+
+
 def _resolve(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     placeholders = list(doctree.findall(coverage_placeholder))
     if not placeholders:
@@ -350,20 +390,34 @@ def _resolve(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
 
 
 def _record_pages(app: Sphinx, doctree: nodes.document) -> None:
+    from sphinx_needs.nodes import Need
+
+    env = app.env
     if next(iter(doctree.findall(coverage_placeholder)), None) is not None:
-        app.env.cvplus_coverage_docs = getattr(app.env, "cvplus_coverage_docs", set()) | {app.env.docname}
+        env.cvplus_coverage_docs = getattr(env, "cvplus_coverage_docs", set()) | {env.docname}
+    if next(iter(doctree.findall(Need)), None) is not None:
+        env.cvplus_need_docs = getattr(env, "cvplus_need_docs", set()) | {env.docname}
 
 
 def _always_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
-    return sorted(getattr(env, "cvplus_coverage_docs", set()) - removed)
+    """Coverage pages always; pages showing evidence when the results changed."""
+    outdated = set(getattr(env, "cvplus_coverage_docs", set()))
+    path = _results_path(app)
+    stamp = path.stat().st_mtime if path.is_file() else 0.0
+    if stamp != getattr(env, "cvplus_results_stamp", None):
+        env.cvplus_results_stamp = stamp
+        outdated |= set(getattr(env, "cvplus_need_docs", set()))
+    return sorted(outdated - removed)
 
 
 def _purge(app: Sphinx, env: Any, docname: str) -> None:
     getattr(env, "cvplus_coverage_docs", set()).discard(docname)
+    getattr(env, "cvplus_need_docs", set()).discard(docname)
 
 
 def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
-    env.cvplus_coverage_docs = getattr(env, "cvplus_coverage_docs", set()) | getattr(other, "cvplus_coverage_docs", set())
+    for name in ("cvplus_coverage_docs", "cvplus_need_docs"):
+        setattr(env, name, getattr(env, name, set()) | getattr(other, name, set()))
 
 
 def _export(app: Sphinx, exception: Exception | None) -> None:
@@ -399,6 +453,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", _always_outdated)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
+    # before sphinx-needs (500) replaces need nodes with their rendered form
+    app.connect("doctree-resolved", _annotate_needs, priority=450)
     app.connect("doctree-resolved", _resolve)
     app.connect("build-finished", _export)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -78,7 +78,8 @@ class CodeBlockFacts(SphinxTransform):
                 )
             if new != text:
                 node["cvplus_template"] = text
-                node.children = [nodes.Text(new)]
+                node.clear()
+                node += nodes.Text(new)
                 if isinstance(node, nodes.literal_block):
                     node.rawsource = new
 

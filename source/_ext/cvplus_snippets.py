@@ -68,8 +68,13 @@ class HiddenShell(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         if not self.content:
             raise self.error(f"snippet-{self.role_name}: empty")
+        from cvplus_facts import substitute
+
+        code, unknown = substitute("\n".join(self.content), self.config.cvplus_platform)
+        if unknown:
+            raise self.error(f"snippet-{self.role_name}: unknown substitution(s) {', '.join(unknown)}")
         source, line = self.get_source_info()
-        return [hidden_shell(kind=self.role_name, code="\n".join(self.content), source=source, line=line)]
+        return [hidden_shell(kind=self.role_name, code=code, source=source, line=line)]
 
 
 class HiddenCleanup(HiddenShell):

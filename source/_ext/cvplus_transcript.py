@@ -1,4 +1,4 @@
-"""Console transcripts: parse them and match actual output against them.
+r"""Console transcripts: parse them and match actual output against them.
 
 The rules are the ones cram and prysk made familiar (this is our own code):
 
@@ -6,7 +6,8 @@ The rules are the ones cram and prysk made familiar (this is our own code):
 - The lines after a command, up to the next ``$``, are its expected output
   (stdout and stderr together), matched exactly by default.
 - A line ending in `` (re)`` is a Python regular expression (full match);
-  one ending in `` (glob)`` is a glob where ``*`` and ``?`` are wildcards.
+  one ending in `` (glob)`` is a glob where only ``*`` and ``?`` are
+  wildcards (``\*`` is a literal star; brackets are literal).
 - A line ``...`` matches any number of lines, including none.
 - A last line ``[N]`` expects exit status N; without it the command must
   exit 0.
@@ -15,7 +16,6 @@ The rules are the ones cram and prysk made familiar (this is our own code):
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import re
 from dataclasses import dataclass, field
 
@@ -82,11 +82,26 @@ def parse(text: str) -> list[Step]:
     return steps
 
 
+def glob_regex(pattern: str) -> str:
+    """``*`` and ``?`` are wildcards, ``\\*`` a literal star; nothing else is special."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern) and pattern[index + 1] in "*?\\":
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        out.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
+        index += 1
+    return "".join(out)
+
+
 def _line_matches(pattern: str, actual: str) -> bool:
     if pattern.endswith(" (re)"):
         return re.fullmatch(pattern[:-5], actual) is not None
     if pattern.endswith(" (glob)"):
-        return fnmatch.fnmatchcase(actual, pattern[:-7])
+        return re.fullmatch(glob_regex(pattern[:-7]), actual) is not None
     return pattern == actual
 
 

@@ -66,7 +66,7 @@ def test_release_through_a_preview_channel_then_roll_back(box: Sandbox) -> None:
     check(box, "$ firebase use staging\n"
                f"Now using alias staging ({site})\n"
                "$ firebase deploy --only hosting -m 'release 1' >/dev/null\n"
-               "$ firebase hosting:channel:list | grep live | cut -f2 > v1\n"
+               f"$ sandbox-cloud hosting-version {site} live > v1\n"
                "$ firebase hosting:channel:deploy rc2 --expires 2d\n"
                f"\u2714  hosting:channel: Channel rc2 has been created on site {site}.\n"
                f"\u2714  hosting:channel: Channel URL ({site}): https://{site}--rc2-*.web.app [expires in 2d] (glob)\n"
@@ -74,7 +74,7 @@ def test_release_through_a_preview_channel_then_roll_back(box: Sandbox) -> None:
                f"\u2714  Site {site} channel rc2 has been cloned to site {site} channel live.\n"
                f"$ firebase hosting:clone {site}@$(cat v1) {site}:live\n"
                f"\u2714  Site {site} version * has been cloned to site {site} channel live. (glob)\n"
-               "$ test \"$(firebase hosting:channel:list | grep live | cut -f2)\" = \"$(cat v1)\"\n")
+               f"$ test \"$(sandbox-cloud hosting-version {site} live)\" = \"$(cat v1)\"\n")
 
 
 def test_pinned_cloud_run_traffic_survives_a_deploy(box: Sandbox) -> None:
@@ -95,7 +95,7 @@ def test_pinned_cloud_run_traffic_survives_a_deploy(box: Sandbox) -> None:
 def test_smart_deploy_model_has_exactly_the_real_flags(box: Sandbox) -> None:
     check(box, "$ scripts/deployment/smart-deploy.sh --emergency\n"
                "Unknown option: --emergency\n...\n[1]\n"
-               "$ scripts/deployment/smart-deploy.sh --quick --production\n"
+               "$ scripts/deployment/smart-deploy.sh --quick --environment production\n"
                "Quick mode is not allowed for production\n[1]\n"
                "$ scripts/deployment/intelligent-deploy.sh --full\n"
                "intelligent-deploy.sh takes no arguments * (glob)\n[1]\n"
@@ -128,5 +128,6 @@ def test_real_functions_emulator_serves_the_reference_codebase(box: Sandbox) -> 
           f"$ curl -s http://127.0.0.1:{port}/{project}/{FACTS['region']}/healthCheck\n"
           '{"status":"degraded","checks":{"anthropic":"configured","stripe":"missing","stripeWebhook":"configured","elevenlabs":"missing"},"flags":*} (glob)\n'
           f"$ curl -s -X POST -H 'stripe-signature: t=1,v1=bad' -d '{{}}' http://127.0.0.1:{port}/{project}/{FACTS['region']}/handleStripeWebhook\n"
-          "Webhook signature verification failed: * (glob)\n"
+          "Webhook signature verification failed: No signatures found matching the expected signature for payload.* (glob)\n"
+          "...\n"
           "$ kill \"$EMULATOR\"\n")

@@ -346,9 +346,10 @@ def fb_channel_deploy(state, options, args):
 def fb_channel_list(state, options, args):
     project = resolve_project(state, options)
     host = project_state(state, project)["hosting"].get(project, {"channels": {}})
-    print("Channel ID\tVersion")
-    for channel, version in sorted(host["channels"].items()):
-        print(f"{channel}\t{version}")
+    print("Channel ID\tURL")
+    for channel in sorted(host["channels"]):
+        host_name = project if channel == "live" else f"{project}--{channel}-{short_hash(project, channel)[:8]}"
+        print(f"{channel}\thttps://{host_name}.web.app")
 
 
 def fb_clone(state, options, args):
@@ -442,6 +443,23 @@ def fb_functions_list(state, options, args):
 
 def fb_login_list(state, options, args):
     print("Logged in as sandbox-operator@example.com")
+
+
+def sandbox_report(argv: list[str]) -> int:
+    """``sandbox-cloud hosting-version SITE CHANNEL``: test scaffolding only.
+
+    Real Firebase shows version IDs in the console's release history, not in
+    the CLI; hidden setup and checks read them from the simulated cloud.
+    """
+    state = load_state()
+    if argv[:1] == ["hosting-version"] and len(argv) == 3:
+        for proj in state["projects"].values():
+            if argv[1] in proj["hosting"]:
+                print(proj["hosting"][argv[1]]["channels"].get(argv[2], ""))
+                return 0
+        return 1
+    print("usage: sandbox-cloud hosting-version SITE CHANNEL", file=sys.stderr)
+    return 2
 
 
 def fb_version(state, options, args):
@@ -642,4 +660,6 @@ def main(tool: str, argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "sandbox-cloud":
+        sys.exit(sandbox_report(sys.argv[2:]))
     sys.exit(main(sys.argv[1], sys.argv[2:]))
