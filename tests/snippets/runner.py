@@ -39,7 +39,8 @@ def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOU
             return Verdict(False, f"{place}: command timed out after {timeout:g} s (process group killed)\n$ {step.command}")
         actual = result.output.splitlines()
         if not matches(step.expected, actual):
-            return Verdict(False, f"{place}: output differs\n$ {step.command}\n{diff(step.expected, actual)}")
+            status = "" if result.status == step.status else f" and exit status {result.status}, expected {step.status}"
+            return Verdict(False, f"{place}: output differs{status}\n$ {step.command}\n{diff(step.expected, actual)}")
         if result.status != step.status:
             return Verdict(False, f"{place}: exit status {result.status}, expected {step.status}\n$ {step.command}\n"
                                   f"--- output\n{result.output}")
