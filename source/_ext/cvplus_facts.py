@@ -3,7 +3,8 @@
 MyST substitutes ``{{ name }}`` in prose. Code is literal in MyST, so this
 extension substitutes the same names inside code blocks and inline code too (a reader
 copies the real project ID, and the snippet tests run exactly what is
-shown). ``${{ ... }}`` (GitHub Actions syntax) is left alone. An unknown
+shown). ``${{ ... }}`` (GitHub Actions syntax) is left alone, and
+``\{{ name }}`` shows the placeholder itself. An unknown
 name fails the build with the page and line.
 
 ``{facts-to-confirm}`` lists the values in platform.yaml that are defaults
@@ -26,7 +27,7 @@ import cvplus_data
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = re.compile(r"(?<!\$)\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
+PLACEHOLDER = re.compile(r"(\\)?(?<!\$)\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
 
 
 def platform(app_or_env: Any) -> dict[str, Any]:
@@ -45,7 +46,9 @@ def substitute(text: str, data: dict[str, Any]) -> tuple[str, list[str]]:
     unknown: list[str] = []
 
     def repl(match: re.Match[str]) -> str:
-        name = match.group(1)
+        if match.group(1):  # \{{ name }} shows the placeholder itself
+            return match.group(0)[1:]
+        name = match.group(2)
         try:
             return render_value(cvplus_data.lookup(data, name))
         except KeyError:
