@@ -1,4 +1,4 @@
-"""Platform facts in pages: code-block substitution and the to-confirm list.
+r"""Platform facts in pages: code-block substitution and the to-confirm list.
 
 MyST substitutes ``{{ name }}`` in prose. Code is literal in MyST, so this
 extension substitutes the same names inside code blocks and inline code too (a reader

@@ -51,12 +51,21 @@ class Failed(Exception):
 # -- grammar -----------------------------------------------------------------
 
 def load_grammar(tool: str) -> dict:
+    """firebase: dumped from the installed package. gcloud, stripe: the
+    recorded ``<tool>.yaml`` merged with ``grammar.d/<tool>-*.yaml``."""
     if tool == "firebase":
         path = Path(os.environ.get("CVPLUS_GRAMMAR_DIR", HERE)) / "firebase.json"
         if not path.is_file():
             raise SystemExit(f"stand-in: {path} is missing; the test setup generates it from firebase-tools")
         return json.loads(path.read_text())
-    return yaml.safe_load((HERE / f"{tool}.yaml").read_text())
+    grammar = yaml.safe_load((HERE / f"{tool}.yaml").read_text())
+    for extra in sorted((HERE / "grammar.d").glob(f"{tool}-*.yaml")):
+        more = yaml.safe_load(extra.read_text()) or {}
+        for name, spec in (more.get("commands") or {}).items():
+            if name in grammar["commands"]:
+                raise SystemExit(f"stand-in: {extra.name} redefines '{tool} {name}'")
+            grammar["commands"][name] = spec
+    return grammar
 
 
 def option_table(specs: list[str]) -> dict[str, str | None]:
@@ -634,7 +643,26 @@ STRIPE = {"listen": st_listen, "trigger": st_trigger}
 HANDLERS = {"firebase": FIREBASE, "gcloud": GCLOUD, "stripe": STRIPE}
 
 
+def load_behaviours() -> None:
+    """Add the handlers of ``behaviours/*.py``: each module may define
+    FIREBASE, GCLOUD and STRIPE dicts of command -> handler(state, options,
+    args), using the helpers of this module (imported as ``standin``)."""
+    import importlib.util
+
+    sys.modules.setdefault("standin", sys.modules[__name__])
+    for path in sorted((HERE / "behaviours").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"standin_behaviours_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for tool, table in (("firebase", "FIREBASE"), ("gcloud", "GCLOUD"), ("stripe", "STRIPE")):
+            for name, handler in getattr(module, table, {}).items():
+                if name in HANDLERS[tool]:
+                    raise SystemExit(f"stand-in: behaviours/{path.name} redefines '{tool} {name}'")
+                HANDLERS[tool][name] = handler
+
+
 def main(tool: str, argv: list[str]) -> int:
+    load_behaviours()
     grammar = load_grammar(tool)
     try:
         name, options, args = parse_call(tool, argv, grammar)
