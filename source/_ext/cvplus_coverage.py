@@ -7,6 +7,7 @@ written by the test suite). Directives:
 
 ``{coverage-matrix}``   one table per framework (``:framework: soc2``)
 ``{coverage-summary}``  figures per need type and per framework, with pies
+``{coverage-gaps}``     controls not proven by a passing test, and why
 
 At the end of every build the same data is written next to needs.json as
 ``traceability.csv``, ``coverage.csv`` and ``coverage.json``. The pages that
@@ -181,6 +182,18 @@ class CoverageSummary(SphinxDirective):
         return [coverage_placeholder(kind="summary")]
 
 
+class CoverageGaps(SphinxDirective):
+    """Controls not proven by a passing test, and anything still to confirm."""
+
+    option_spec = {"framework": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        framework = self.options.get("framework", "all")
+        if framework not in (*FRAMEWORKS, "all"):
+            raise self.error(f"coverage-gaps: unknown framework '{framework}' (use {', '.join(FRAMEWORKS)} or all)")
+        return [coverage_placeholder(kind="gaps", framework=framework)]
+
+
 def _status(state: str) -> nodes.inline:
     return nodes.inline(text=state, classes=[f"cvplus-status-{state}"])
 
@@ -263,6 +276,45 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
     headers = [first, "Control" if framework != "checklist" else "Checklist item", "Carried out by",
                "Procedure results", "Evidence", "Last result", "Status"]
     return [_table(headers, table_rows, [f"cvplus-matrix-{framework}"], [8, 22, 22, 10, 16, 8, 8])]
+
+
+GAP_REASONS = {
+    "manual": "only manual evidence: carried out by people, not proven by a test",
+    "not-run": "testable, but no test result yet",
+    "failed": "its latest test failed",
+    "stale": "its procedure changed since the test that passed",
+    "uncovered": "no procedure carries it out",
+}
+
+
+def gap_rows(data: dict[str, Any], needs: dict[str, Any], framework: str) -> list[dict[str, Any]]:
+    """Controls with a gap, and why; shared by the page and the tests."""
+    rows = []
+    for r in data["rows"]:
+        if r["type"] != "control" or (framework != "all" and not r["refs"][framework]):
+            continue
+        reasons = []
+        if r["status"] in GAP_REASONS:
+            reasons.append(GAP_REASONS[r["status"]])
+        if r["to_confirm"]:
+            reasons.append("the control itself is marked to confirm")
+        unsure = [e for e in r["evidence"] if (needs.get(e) or {}).get("status") in ("to-confirm", "planned")]
+        if unsure:
+            reasons.append(f"evidence {', '.join(unsure)} is planned or to confirm")
+        if reasons:
+            rows.append({**r, "reasons": reasons})
+    return rows
+
+
+def _gaps(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str, Any], framework: str) -> list[nodes.Node]:
+    rows = gap_rows(data, needs, framework)
+    total = len([r for r in data["rows"] if r["type"] == "control" and (framework == "all" or r["refs"][framework])])
+    intro = nodes.paragraph(text=f"{len(rows)} of {total} controls have a gap.")
+    if not rows:
+        return [intro]
+    table_rows = [[[_need_ref(app, fromdocname, needs.get(r["id"]), r["id"])], r["title"], [_status(r["status"])],
+                   "; ".join(r["reasons"])] for r in rows]
+    return [intro, _table(["Control", "Title", "Status", "Gap"], table_rows, ["cvplus-gaps"], [20, 30, 10, 40])]
 
 
 def _pie(title: str, counts: dict[str, int]) -> nodes.raw:
@@ -385,6 +437,8 @@ def _resolve(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
             container = nodes.container(ids=node["ids"], classes=["cvplus-matrix-wrap"])
             container.extend(new)
             node.replace_self(container)
+        elif node["kind"] == "gaps":
+            node.replace_self(_gaps(app, fromdocname, data, needs, node["framework"]))
         else:
             node.replace_self(_summary(data, app.config.cvplus_metamodel))
 
@@ -449,6 +503,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(coverage_placeholder)
     app.add_directive("coverage-matrix", CoverageMatrix)
     app.add_directive("coverage-summary", CoverageSummary)
+    app.add_directive("coverage-gaps", CoverageGaps)
     app.connect("doctree-read", _record_pages)
     app.connect("env-get-outdated", _always_outdated)
     app.connect("env-purge-doc", _purge)

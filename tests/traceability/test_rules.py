@@ -90,3 +90,26 @@ def test_compute_uses_results_and_hashes() -> None:
     assert partly["procedures"]["PROC_T_X"]["status"] == "manual"
     failed = compute(needs, {"PROC_T_X": [{**results["PROC_T_X"][0], "outcome": "failed"}]}, {"PROC_T_X": {"aa"}})
     assert failed["procedures"]["PROC_T_X"]["status"] == "failed"
+
+
+def test_gaps_name_each_reason() -> None:
+    from cvplus_coverage import gap_rows
+
+    needs = {
+        "CTRL_A_B": need("CTRL_A_B", "control", owner="security-lead", frequency="yearly", soc2="CC6.1",
+                         evidenced_by="EVD_SURE"),
+        "CTRL_C_D": need("CTRL_C_D", "control", owner="security-lead", frequency="yearly", gdpr="30",
+                         evidenced_by="EVD_UNSURE", status="to-confirm"),
+        "PROC_T_X": need("PROC_T_X", "procedure", owner="security-lead", implements="CTRL_A_B"),
+        "PROC_M_X": need("PROC_M_X", "procedure", owner="security-lead", implements="CTRL_C_D", manual_reason="people"),
+        "EVD_SURE": need("EVD_SURE", "evidence", kind="export"),
+        "EVD_UNSURE": need("EVD_UNSURE", "evidence", kind="review-record", status="to-confirm"),
+    }
+    results = {"PROC_T_X": [{"need": "PROC_T_X", "outcome": "passed", "sha256": "aa", "finished": "2026-11-27"}]}
+    data = compute(needs, results, {"PROC_T_X": {"aa"}})
+    gaps = gap_rows(data, needs, "all")
+    assert [g["id"] for g in gaps] == ["CTRL_C_D"]
+    assert gaps[0]["reasons"] == ["only manual evidence: carried out by people, not proven by a test",
+                                  "the control itself is marked to confirm",
+                                  "evidence EVD_UNSURE is planned or to confirm"]
+    assert gap_rows(data, needs, "soc2") == []
