@@ -38,6 +38,7 @@ extensions = [
     "cvplus_checks",
     "cvplus_snippets",
     "cvplus_coverage",
+    "cvplus_incremental",
     "cvplus_mermaid_offline",
 ]
 

@@ -453,15 +453,16 @@ def _record_pages(app: Sphinx, doctree: nodes.document) -> None:
         env.cvplus_need_docs = getattr(env, "cvplus_need_docs", set()) | {env.docname}
 
 
-def _always_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
-    """Coverage pages always; pages showing evidence when the results changed."""
-    outdated = set(getattr(env, "cvplus_coverage_docs", set()))
+def _rewrite(app: Sphinx, env: Any) -> list[str]:
+    """Pages to re-write (not re-read) on every build: the coverage pages
+    always, and the pages showing evidence when the test results changed."""
+    pages = set(getattr(env, "cvplus_coverage_docs", set()))
     path = _results_path(app)
     stamp = path.stat().st_mtime if path.is_file() else 0.0
     if stamp != getattr(env, "cvplus_results_stamp", None):
         env.cvplus_results_stamp = stamp
-        outdated |= set(getattr(env, "cvplus_need_docs", set()))
-    return sorted(outdated - removed)
+        pages |= set(getattr(env, "cvplus_need_docs", set()))
+    return sorted(p for p in pages if p in env.all_docs)
 
 
 def _purge(app: Sphinx, env: Any, docname: str) -> None:
@@ -505,7 +506,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("coverage-summary", CoverageSummary)
     app.add_directive("coverage-gaps", CoverageGaps)
     app.connect("doctree-read", _record_pages)
-    app.connect("env-get-outdated", _always_outdated)
+    app.connect("env-updated", _rewrite)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     # before sphinx-needs (500) replaces need nodes with their rendered form

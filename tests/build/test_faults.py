@@ -1,0 +1,117 @@
+"""Bad input: each fault, injected into a copy of the project, fails the
+build with a message that names the file and the line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from manual_build import run_build
+
+PAGE = "source/reference/glossary.md"
+
+
+def append(root: Path, text: str) -> int:
+    """Append ``text`` to the fault page; return the line its first line lands on."""
+    path = root / PAGE
+    before = path.read_text(encoding="utf-8")
+    if not before.endswith("\n"):
+        before += "\n"
+    path.write_text(before + "\n" + text, encoding="utf-8")
+    return before.count("\n") + 2
+
+
+FAULTS = {
+    "dangling need link": (
+        "```{procedure} Points nowhere\n:id: PROC_FAULT_DANGLING\n:owner: docs-maintainer\n"
+        ":manual_reason: fault injection\n:implements: CTRL_DOES_NOT_EXIST\n```\n",
+        0, r"unknown need 'CTRL_DOES_NOT_EXIST'"),
+    "control with no procedure": (
+        "```{control} Orphan control\n:id: CTRL_SOC2_CC6_1_FAULT_ORPHAN\n:owner: security-lead\n"
+        ":frequency: quarterly\n:soc2: CC6.1\n:evidenced_by: EVD_NITPICKY_BUILD\n```\n",
+        0, r"carried out by at least one procedure"),
+    "risk without mitigation": (
+        "```{risk} Unmitigated\n:id: RISK_FAULT_UNMITIGATED\n:owner: docs-maintainer\n:severity: sev3\n```\n",
+        0, r"every risk has a mitigation"),
+    "criterion without evidence": (
+        "```{criterion} Unproven\n:id: SC_FAULT_UNPROVEN\n:owner: docs-maintainer\n:category: quality-assurance\n```\n",
+        0, r"points at the evidence"),
+    "malformed directive option": (
+        "```{procedure} Bad option\n:id: PROC_FAULT_OPTION\n:owner: docs-maintainer\n:bogus: 1\n```\n",
+        0, r"Unknown option 'bogus'"),
+    "malformed directive argument": (
+        "```{coverage-matrix}\n:framework: hipaa\n```\n",
+        0, r"unknown framework 'hipaa'"),
+    "unknown substitution in prose": (
+        "The project is {{ envs.prod.projectid }}.\n", 0, r"has no attribute 'projectid'"),
+    "unknown substitution in a code block": (
+        "```json\n{\"project\": \"{{ envs.production.project_id }}\"}\n```\n",
+        0, r"unknown substitution 'envs.production.project_id'"),
+    "field value outside the metamodel": (
+        "```{procedure} Unknown owner\n:id: PROC_FAULT_OWNER\n:owner: chief-wizard\n:manual_reason: fault injection\n```\n",
+        0, r"':owner: chief-wizard' is not one of"),
+    "malformed id": (
+        "```{procedure} Lower case\n:id: PROC_lower\n:owner: docs-maintainer\n```\n",
+        0, r"does not match configured regex"),
+    "id with the wrong prefix": (
+        "```{procedure} Wrong prefix\n:id: CTRL_FAULT_PREFIX\n:owner: docs-maintainer\n:manual_reason: fault injection\n```\n",
+        0, r"must start with 'PROC_'"),
+    "procedure with neither a test nor a reason": (
+        "```{procedure} Untested\n:id: PROC_FAULT_UNTESTED\n:owner: docs-maintainer\n```\n",
+        0, r"needs a runnable shell snippet or a ':manual_reason:'"),
+    "malformed console transcript": (
+        "```console\nls without a prompt\n```\n", 1, r"malformed console transcript: text before the first"),
+    "dangling cross-reference": (
+        "See {doc}`/deployment/no-such-page`.\n", 0, r"unknown document"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_fails_build_with_file_and_line(name: str, project_copy: Path, tmp_path: Path) -> None:
+    text, offset, message = FAULTS[name]
+    line = append(project_copy, text) + offset
+    result = run_build(project_copy, tmp_path / "out")
+    assert result.returncode != 0, f"{name}: the build passed:\n{result.output}"
+    located = re.compile(rf"{re.escape(PAGE)}:{line}(:|\b).*{message}")
+    assert any(located.search(l) for l in result.output.splitlines()), (
+        f"{name}: expected '{PAGE}:{line}' with /{message}/ in:\n{result.output}")
+
+
+@pytest.mark.slow
+def test_duplicate_id_names_both_places(project_copy: Path, tmp_path: Path) -> None:
+    line = append(project_copy, "```{criterion} Again\n:id: SC_QA_REVIEW_CYCLE\n:category: quality-assurance\n"
+                                ":owner: docs-maintainer\n:evidenced_by: EVD_NITPICKY_BUILD\n```\n")
+    result = run_build(project_copy, tmp_path / "out")
+    assert result.returncode != 0
+    lines = [l for l in result.output.splitlines() if "SC_QA_REVIEW_CYCLE" in l and "already exists" in l]
+    assert lines, result.output
+    # one side is named as file:line, the other as docname:line
+    assert re.search(r"\.md:\d+", lines[0]) and re.search(r"(glossary|criteria):\d+", lines[0]), lines[0]
+    assert "reference/glossary" in lines[0] or f"glossary.md:{line}" in lines[0]
+
+
+@pytest.mark.slow
+def test_page_without_review_metadata(project_copy: Path, tmp_path: Path) -> None:
+    path = project_copy / PAGE
+    text = path.read_text(encoding="utf-8")
+    body = text.split("---\n", 2)[2]
+    path.write_text(body, encoding="utf-8")
+    result = run_build(project_copy, tmp_path / "out")
+    assert result.returncode != 0
+    assert re.search(rf"{re.escape(PAGE)}:1: .*no 'owner'", result.output), result.output
+    assert re.search(rf"{re.escape(PAGE)}:1: .*no 'last_reviewed'", result.output), result.output
+
+
+@pytest.mark.slow
+def test_bad_facts_file_names_file_and_line(project_copy: Path, tmp_path: Path) -> None:
+    facts = project_copy / "source/_data/platform.yaml"
+    lines = facts.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, l in enumerate(lines) if l.startswith("region:"))
+    lines[index] = "region: [us-central1"
+    facts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_build(project_copy, tmp_path / "out")
+    assert result.returncode != 0
+    assert re.search(r"platform\.yaml:\d+: invalid YAML", result.output), result.output
