@@ -223,6 +223,8 @@ def _table(headers: list[str], rows: list[list[nodes.Node | str]], classes: list
             entry = nodes.entry()
             if isinstance(cell, str):
                 entry += nodes.paragraph(text=cell)
+            elif isinstance(cell, nodes.line_block):
+                entry += cell
             elif isinstance(cell, list):
                 para = nodes.paragraph()
                 for index, part in enumerate(cell):
@@ -255,27 +257,26 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
             ref_cell = r["phase"]
         else:
             ref_cell = "; ".join(f"{FRAMEWORKS[f]} {', '.join(v)}" for f, v in r["refs"].items() if v)
-        procs = [_need_ref(app, fromdocname, needs.get(p["id"]), p["id"]) for p in r["procedures"]] or [nodes.emphasis(text="none")]
-        results = []
+        procs: list[nodes.Node] = []
         for p in r["procedures"]:
-            results.append(_status(p["status"]))
-        evidence = [_need_ref(app, fromdocname, needs.get(e), e) for e in r["evidence"]] or [nodes.emphasis(text="none")]
+            procs.append(nodes.line("", "", _need_ref(app, fromdocname, needs.get(p["id"]), p["id"]),
+                                    nodes.Text(" "), _status(p["status"])))
+        evidence = [nodes.line("", "", _need_ref(app, fromdocname, needs.get(e), e)) for e in r["evidence"]]
         status_cell: list[nodes.Node] = [_status(r["status"])]
         if r["to_confirm"]:
-            status_cell.append(nodes.emphasis(text="to confirm"))
+            status_cell += [nodes.Text(" "), nodes.emphasis(text="to confirm")]
         table_rows.append([
             ref_cell,
             [_need_ref(app, fromdocname, needs.get(r["id"]), r["id"])],
-            procs,
-            results or [nodes.emphasis(text="none")],
-            evidence,
+            nodes.line_block("", *procs) if procs else [nodes.emphasis(text="none")],
+            nodes.line_block("", *evidence) if evidence else [nodes.emphasis(text="none")],
             r["last_result"][:10] or "never",
             status_cell,
         ])
     first = "Phase" if framework == "checklist" else ("Reference" if framework in FRAMEWORKS else "Frameworks")
-    headers = [first, "Control" if framework != "checklist" else "Checklist item", "Carried out by",
-               "Procedure results", "Evidence", "Last result", "Status"]
-    return [_table(headers, table_rows, [f"cvplus-matrix-{framework}"], [8, 22, 22, 10, 16, 8, 8])]
+    headers = [first, "Control" if framework != "checklist" else "Checklist item",
+               "Carried out by (latest result)", "Evidence", "Last result", "Status"]
+    return [_table(headers, table_rows, [f"cvplus-matrix-{framework}"], [8, 24, 32, 20, 8, 8])]
 
 
 GAP_REASONS = {
