@@ -11,12 +11,14 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
-.PHONY: help setup html dirhtml livehtml linkcheck clean test export review-due
+.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
 	@echo "make livehtml    rebuild and reload in the browser while you write"
 	@echo "make test        build, then run every test (pytest)"
+	@echo "make pdf         build the PDF manual into $(BUILDDIR)/latex (LaTeX, Mermaid via mermaid-cli)"
+	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
 	@echo "make review-due  list pages whose review is due"
 	@echo "make linkcheck   check external links (needs network)"
@@ -26,8 +28,21 @@ help:
 setup:
 	@scripts/setup.sh
 
-html: setup
+html:
+	@scripts/setup.sh html
 	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
+
+pdf:
+	@scripts/setup.sh pdf
+	$(SPHINXBUILD) -b latex $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/latex
+	$(MAKE) -C $(BUILDDIR)/latex LATEXMKOPTS="-silent -interaction=nonstopmode -halt-on-error" all-pdf
+	@echo "PDF manual: $(BUILDDIR)/latex/cvplus-operations-manual.pdf"
+
+offline: html
+	@rm -f $(BUILDDIR)/cvplus-manual-html.zip
+	cd $(BUILDDIR) && cp -r html cvplus-manual && rm -rf cvplus-manual/.doctrees cvplus-manual/.buildinfo && \
+	  zip -qr cvplus-manual-html.zip cvplus-manual && rm -rf cvplus-manual
+	@echo "offline bundle: $(BUILDDIR)/cvplus-manual-html.zip (unzip, open cvplus-manual/index.html)"
 
 livehtml: setup
 	.venv/bin/sphinx-autobuild $(STRICT) --watch source/_data --watch source/_ext $(SOURCEDIR) $(BUILDDIR)/html
@@ -43,12 +58,16 @@ export: html
 review-due: setup
 	$(PYTHON) scripts/review_due.py
 
-# Build, run every test (snippet evidence lands in build/evidence/), then
-# rebuild so the matrix in build/html shows the results just recorded.
-test: setup
+# Build the HTML, the PDF and the offline bundle, run every test against
+# them (snippet evidence lands in build/evidence/), then rebuild the HTML so
+# the matrix shows the results just recorded.
+test:
+	@scripts/setup.sh test
 	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
+	$(MAKE) -s pdf offline
 	@mkdir -p $(BUILDDIR)/evidence
-	CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) -m pytest $(PYTEST_ARGS) --junitxml=$(BUILDDIR)/evidence/junit.xml; \
+	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \
+	  $(PYTHON) -m pytest $(PYTEST_ARGS) --junitxml=$(BUILDDIR)/evidence/junit.xml; \
 	  status=$$?; \
 	  $(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html || exit 1; \
 	  exit $$status

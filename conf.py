@@ -40,6 +40,9 @@ extensions = [
     "cvplus_coverage",
     "cvplus_incremental",
     "cvplus_mermaid_offline",
+    "cvplus_capacity",
+    "cvplus_inventory",
+    "cvplus_print",
 ]
 
 root_doc = "index"
@@ -93,11 +96,26 @@ html_theme_options = {
     "source_edit_link": None,
 }
 
-# -- LaTeX / PDF -----------------------------------------------------------
-latex_engine = "pdflatex"
+# -- LaTeX / PDF (make pdf) -------------------------------------------------
+latex_engine = "lualatex"
 latex_documents = [
-    (root_doc, "cvplus-operations-manual.tex", project, author, "manual"),
+    # toctree_only: the home page's reader cards stay in HTML; the PDF's
+    # chapters are the documents its toctrees list
+    (root_doc, "cvplus-operations-manual.tex", project, author, "manual", True),
 ]
+latex_show_urls = "no"
+latex_use_xindy = False
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "extraclassoptions": "openany,oneside",  # no blank pages between chapters
+    "releasename": "Version",
+    "maketitle": r"\sphinxmaketitle",
+    "printindex": "",
+    "sphinxsetup": "TitleColor={rgb}{0.1,0.2,0.4}, VerbatimColor={rgb}{0.97,0.97,0.97}",
+}
+today_fmt = "%Y-%m-%d"
+graphviz_output_format = "svg"
 
 # -- Link check ------------------------------------------------------------
 linkcheck_timeout = 10

@@ -1,23 +1,46 @@
 #!/usr/bin/env bash
-# One-time (idempotent) set-up for building and testing the manual.
-# Installs: a Python virtual environment with the pinned packages from
-# pyproject.toml, the pinned npm packages from package-lock.json, and the
-# Debian packages the build and tests use. Stops with a message naming
-# exactly what is missing when it cannot install it.
+# Idempotent set-up for the manual. Usage: scripts/setup.sh [html|pdf|test]
+#   html (default)  Python venv with the pinned packages of pyproject.toml,
+#                   the pinned npm packages of package-lock.json, graphviz
+#   pdf             html + TeX Live (LuaLaTeX, latexmk), fonts, Chromium for
+#                   mermaid-cli
+#   test            pdf + bubblewrap (snippet sandbox), shellcheck, procps,
+#                   poppler-utils and zip (output checks)
+# Installs missing Debian packages with apt-get when run as root; otherwise
+# stops and names exactly what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+PROFILE=${1:-html}
 VENV=${VENV:-.venv}
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
+case $PROFILE in html|pdf|test) ;; *) die "unknown profile '$PROFILE' (html, pdf or test)" ;; esac
+
 # --- Debian packages ------------------------------------------------------
 missing=()
-command -v dot >/dev/null 2>&1 || missing+=(graphviz)            # sphinx-needs flow diagrams
-command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)         # snippet sandbox
-command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)    # snippet lint
-command -v pgrep >/dev/null 2>&1 || missing+=(procps)             # harness tests
+need() { # need COMMAND-or-FILE PACKAGE
+    if [[ $1 == /* ]]; then [[ -e $1 ]] || missing+=("$2"); else command -v "$1" >/dev/null 2>&1 || missing+=("$2"); fi
+}
+need dot graphviz                                   # sphinx-needs flow diagrams
+if [[ $PROFILE != html ]]; then
+    need lualatex texlive-latex-recommended
+    need /usr/share/texlive/texmf-dist/tex/latex/capt-of/capt-of.sty texlive-latex-extra
+    need /usr/share/texlive/texmf-dist/tex/generic/luatex85/luatex85.sty texlive-luatex
+    need /usr/share/texlive/texmf-dist/fonts/tfm/adobe/avantgar texlive-fonts-recommended
+    need latexmk latexmk
+    need /usr/share/fonts/opentype/freefont/FreeSerif.otf fonts-freefont-otf
+    need chromium chromium                          # mermaid-cli renders through it
+fi
+if [[ $PROFILE == test ]]; then
+    need bwrap bubblewrap                           # snippet sandbox
+    need shellcheck shellcheck                      # snippet lint
+    need pgrep procps
+    need pdftotext poppler-utils                    # PDF checks
+    need zip zip                                    # offline bundle
+fi
 if ((${#missing[@]})); then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         say "installing Debian packages: ${missing[*]}"
@@ -49,7 +72,7 @@ fi
 # --- npm ------------------------------------------------------------------
 command -v npm >/dev/null 2>&1 || die "npm (Node.js 20) is not installed: apt-get install nodejs npm"
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-    say "installing pinned npm packages (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    say "installing pinned npm packages (npm ci; no browser download)"
+    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
-say "ready"
+say "ready ($PROFILE)"

@@ -16,7 +16,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real manual, built once per test session."""
     prebuilt = os.environ.get("CVPLUS_BUILT")
     if prebuilt:  # make test built it already with the same strict options
-        outdir = Path(prebuilt)
+        outdir = Path(prebuilt).resolve()
         assert (outdir / "needs.json").is_file(), f"CVPLUS_BUILT={prebuilt} holds no build"
         return Build(ROOT, outdir, 0, "")
     outdir = tmp_path_factory.mktemp("manual") / "html"

@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 
 FILTER_NODES = ("Needtable", "Needlist", "Needflow", "NeedflowGraphiz", "NeedflowPlantuml", "Needpie", "Needbar",
                 "Needsequence", "Needgantt", "Needuml", "Needextract", "NeedCount", "NeedRef", "NeedIncoming",
-                "NeedOutgoing", "NeedFunc")
+                "NeedOutgoing", "NeedFunc", "checklist_placeholder")
 
 
 def _fingerprint(need: Any) -> str:

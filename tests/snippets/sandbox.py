@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BWRAP = shutil.which("bwrap")
+# The project (its tools, venv and node_modules) stays visible, read-only,
+# even when it lives under /tmp, which the sandbox replaces with its own.
+PROJECT = Path(__file__).resolve().parents[2]
 ALLOWED_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "TZ": "UTC",
                "FIREBASE_CLI_DISABLE_UPDATE_CHECK": "1", "NO_COLOR": "1"}
 SAVE_STATE = r"""
@@ -74,7 +77,7 @@ class Sandbox:
                "CVPLUS_STATE": str(self.state), "CVPLUS_CTL": str(self.ctl), "CVPLUS_SANDBOX": str(self.root),
                **self.extra_env}
         argv = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                "--bind", str(self.root), str(self.root), "--unshare-net", "--unshare-ipc", "--unshare-pid",
+                "--ro-bind", str(PROJECT), str(PROJECT), "--bind", str(self.root), str(self.root), "--unshare-net", "--unshare-ipc", "--unshare-pid",
                 "--die-with-parent", "--new-session", "--clearenv", "--chdir", str(self.work)]
         for key, value in env.items():
             argv += ["--setenv", key, value]
