@@ -40,8 +40,6 @@ extensions = [
     "cvplus_coverage",
     "cvplus_incremental",
     "cvplus_mermaid_offline",
-    "cvplus_capacity",
-    "cvplus_inventory",
     "cvplus_print",
 ]
 
