@@ -11,7 +11,7 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
-.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due
+.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due benchmark
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
@@ -21,6 +21,7 @@ help:
 	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
 	@echo "make review-due  list pages whose review is due"
+	@echo "make benchmark   time cold and incremental builds and the snippet harness"
 	@echo "make linkcheck   check external links (needs network)"
 	@echo "make clean       remove $(BUILDDIR)"
 	@echo "make setup       install everything the other targets need"
@@ -54,6 +55,10 @@ export: html
 	@mkdir -p $(BUILDDIR)/export
 	cp $(BUILDDIR)/html/needs.json $(BUILDDIR)/html/traceability.csv $(BUILDDIR)/html/coverage.csv $(BUILDDIR)/html/coverage.json $(BUILDDIR)/export/
 	@echo "auditor exports in $(BUILDDIR)/export"
+
+benchmark:
+	@scripts/setup.sh test
+	$(PYTHON) scripts/benchmark.py
 
 review-due: setup
 	$(PYTHON) scripts/review_due.py

@@ -111,6 +111,16 @@ latex_elements = {
     "maketitle": r"\sphinxmaketitle",
     "printindex": "",
     "sphinxsetup": "TitleColor={rgb}{0.1,0.2,0.4}, VerbatimColor={rgb}{0.97,0.97,0.97}",
+    # GNU FreeFont (Debian fonts-freefont-otf) covers the symbols the pages
+    # use; need IDs in monospace are never hyphenated.
+    "fontpkg": r"""
+\setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, ItalicFont=*Italic,
+  BoldFont=*Bold, BoldItalicFont=*BoldItalic]
+\setsansfont{FreeSans}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique,
+  BoldFont=*Bold, BoldItalicFont=*BoldOblique]
+\setmonofont{FreeMono}[Scale=0.9, Extension=.otf, UprightFont=*, ItalicFont=*Oblique,
+  BoldFont=*Bold, BoldItalicFont=*BoldOblique, HyphenChar=None]
+""",
 }
 today_fmt = "%Y-%m-%d"
 graphviz_output_format = "svg"

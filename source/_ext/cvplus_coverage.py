@@ -276,7 +276,7 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
     first = "Phase" if framework == "checklist" else ("Reference" if framework in FRAMEWORKS else "Frameworks")
     headers = [first, "Control" if framework != "checklist" else "Checklist item",
                "Carried out by (latest result)", "Evidence", "Last result", "Status"]
-    return [_table(headers, table_rows, [f"cvplus-matrix-{framework}"], [8, 24, 32, 20, 8, 8])]
+    return [_table(headers, table_rows, [f"cvplus-matrix-{framework}"], [9, 25, 30, 20, 8, 8])]
 
 
 GAP_REASONS = {

@@ -5,8 +5,9 @@ that leaves other pages stale: a table or flow that filters needs, the
 incoming links shown on a need, a ``{need}`` reference's title. After
 reading, this extension compares a fingerprint of every need with the last
 build's; when any need changed, it asks Sphinx to re-write (not re-read) the
-pages that show other pages' needs: pages with a sphinx-needs filter node,
-and pages holding needs that link to or from a changed need. Re-writing is
+pages that show other pages' needs: pages with a sphinx-needs filter node
+(tables, flows, lists), pages that reference a changed need by ID, and pages
+holding needs that link to or from a changed need. Re-writing is
 cheap: resolution happens at write time, against the current needs.
 """
 
@@ -19,9 +20,11 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
+# nodes whose output depends on any need: re-written whenever a need changed
 FILTER_NODES = ("Needtable", "Needlist", "Needflow", "NeedflowGraphiz", "NeedflowPlantuml", "Needpie", "Needbar",
-                "Needsequence", "Needgantt", "Needuml", "Needextract", "NeedCount", "NeedRef", "NeedIncoming",
-                "NeedOutgoing", "NeedFunc", "checklist_placeholder")
+                "Needsequence", "Needgantt", "Needuml", "Needextract", "NeedCount", "NeedFunc", "checklist_placeholder")
+# nodes that show one need (its title, its links): re-written when that need changed
+REF_NODES = ("NeedRef", "NeedIncoming", "NeedOutgoing")
 
 
 def _fingerprint(need: Any) -> str:
@@ -31,21 +34,37 @@ def _fingerprint(need: Any) -> str:
 
 def _record(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
-    found = any(type(node).__name__ in FILTER_NODES for node in doctree.findall(nodes.Element))
+    found = False
+    refs: set[str] = set()
+    for node in doctree.findall(nodes.Element):
+        kind = type(node).__name__
+        if kind in FILTER_NODES:
+            found = True
+        elif kind in REF_NODES and node.get("reftarget"):
+            refs.add(str(node["reftarget"]).split(".")[0])
     pages = getattr(env, "cvplus_filter_docs", set())
     pages.discard(env.docname)
     if found:
         pages.add(env.docname)
     env.cvplus_filter_docs = pages
+    if not hasattr(env, "cvplus_need_refs"):
+        env.cvplus_need_refs = {}
+    env.cvplus_need_refs[env.docname] = refs
 
 
 def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
     mine = getattr(env, "cvplus_filter_docs", set()) - set(docnames)
     env.cvplus_filter_docs = mine | (getattr(other, "cvplus_filter_docs", set()) & set(docnames))
+    if not hasattr(env, "cvplus_need_refs"):
+        env.cvplus_need_refs = {}
+    for docname in docnames:
+        if docname in getattr(other, "cvplus_need_refs", {}):
+            env.cvplus_need_refs[docname] = other.cvplus_need_refs[docname]
 
 
 def _purge(app: Sphinx, env: Any, docname: str) -> None:
     getattr(env, "cvplus_filter_docs", set()).discard(docname)
+    getattr(env, "cvplus_need_refs", {}).pop(docname, None)
 
 
 def _changed_pages(app: Sphinx, env: Any) -> list[str]:
@@ -62,6 +81,7 @@ def _changed_pages(app: Sphinx, env: Any) -> list[str]:
         return []
     link_fields = list(app.config.cvplus_metamodel["links"]) + ["links"]
     pages = set(getattr(env, "cvplus_filter_docs", set()))
+    pages |= {doc for doc, refs in getattr(env, "cvplus_need_refs", {}).items() if refs & changed}
     for need_id, need in needs.items():
         targets = set()
         for field in link_fields:

@@ -79,7 +79,7 @@ def _checklists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
         table = nodes.table(classes=["cvplus-checklist", "longtable"])
         group = nodes.tgroup(cols=5)
         table += group
-        for width in (4, 14, 22, 36, 24):
+        for width in (6, 13, 30, 21, 30):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         row = nodes.row()
@@ -134,11 +134,22 @@ def _needflows_for_print(app: Sphinx, doctree: nodes.document, fromdocname: str)
 
 
 def _long_tables(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
+    """Every table may break across pages; our wide ID tables keep their
+    column widths and use a smaller font so IDs fit their cells."""
     if app.builder.format != "latex":
         return
-    for table in doctree.findall(nodes.table):
+    for table in list(doctree.findall(nodes.table)):
         if "longtable" not in table["classes"]:
             table["classes"].append("longtable")
+        ours = {"cvplus-matrix", "cvplus-checklist"} & set(table["classes"])
+        needs_table = any(c.upper().startswith("NEEDS") for c in table["classes"])
+        if (ours or needs_table) and table.parent is not None:
+            if ours:
+                table["classes"].append("colwidths-given")
+            parent = table.parent
+            index = parent.index(table)
+            parent.insert(index + 1, nodes.raw("", "\\endgroup\n", format="latex"))
+            parent.insert(index, nodes.raw("", "\\begingroup\\footnotesize\n", format="latex"))
 
 
 def _configure(app: Sphinx, config: Any) -> None:

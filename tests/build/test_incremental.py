@@ -14,7 +14,8 @@ from manual_build import run_build
 
 pytestmark = pytest.mark.slow
 GUIDE = "source/deployment/master-deployment-guide.md"
-PAGES = ["traceability/matrix", "traceability/coverage", "traceability/criteria", "traceability/evidence"]
+PAGES = ["traceability/matrix", "traceability/coverage", "traceability/criteria", "traceability/evidence",
+         "reference/glossary"]
 
 
 def _text(html: str) -> str:
@@ -39,6 +40,8 @@ def _edit_need(root: Path) -> None:
 
 
 def test_incremental_build_matches_clean_build(project_copy: Path, tmp_path: Path) -> None:
+    glossary = project_copy / "source/reference/glossary.md"
+    glossary.write_text(glossary.read_text() + "\nEscalation is described in {need}`DEL_ESCALATION_CONTACTS`.\n")
     incremental = tmp_path / "incremental"
     first = run_build(project_copy, incremental)
     assert first.returncode == 0, first.output
@@ -55,6 +58,7 @@ def test_incremental_build_matches_clean_build(project_copy: Path, tmp_path: Pat
         cln = _text((clean / f"{page}.html").read_text())
         assert inc == cln, f"{page} differs after an incremental build"
     assert "Escalation roles and contact routes" in (incremental / "traceability/criteria.html").read_text()
+    assert "Escalation roles and contact routes" in (incremental / "reference/glossary.html").read_text()
 
 
 def test_new_test_results_reach_pages_on_an_incremental_build(project_copy: Path, tmp_path: Path) -> None:

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Measure the writer's loop and the snippet harness; print one table.
+
+Run from the project root after `make setup` (or `make test`):
+    .venv/bin/python scripts/benchmark.py [--only build|snippets]
+
+Build figures come from a throw-away copy of the project:
+- cold HTML build (as `make html`: -j auto), then
+- a rebuild after a one-line prose edit, and after a need edit, as ratios
+  to the cold build;
+- a cold build of a generated manual with 10x the needs, as a ratio.
+Snippet figures: the harness (bubblewrap session per page, state file,
+output matching) against plain bash running the same commands, and the
+snippet test suite with 1 and 2 pytest workers.
+Targets are in the README; this script only measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = ROOT / ".venv" / "bin" / "python"
+SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
+IGNORE = shutil.ignore_patterns(".venv", "node_modules", "build", ".git", "__pycache__", ".pytest_cache")
+for extra in ("source/_ext", "tests", "tests/snippets"):
+    sys.path.insert(0, str(ROOT / extra))
+
+
+def timed(argv: list[str], cwd: Path, env: dict | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(argv)}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def build(root: Path, out: Path, strict: bool = True) -> float:
+    argv = [str(SPHINX), "-b", "html", "-q", "-j", "auto", "-c", str(root), str(root / "source"), str(out)]
+    if strict:
+        argv[3:3] = ["-W", "--keep-going", "-n"]
+    return timed(argv, root)
+
+
+REV: str | None = None
+
+
+def copy_project(dest: Path) -> Path:
+    """The working tree, or with --rev the committed tree of that revision."""
+    if REV:
+        dest.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", REV], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    else:
+        shutil.copytree(ROOT, dest, ignore=IGNORE)
+    (dest / "node_modules").symlink_to(ROOT / "node_modules")
+    return dest
+
+
+def multiply_needs(root: Path, factor: int) -> int:
+    """Give every page that holds needs factor-1 renamed copies of its body,
+    so the needs grow tenfold while the pages (and navigation) stay put."""
+    source = root / "source"
+    pages = [p for p in source.rglob("*.md") if not p.relative_to(source).parts[0].startswith("_")]
+    ids = set(re.findall(r"^:id: (\S+)", "\n".join(p.read_text() for p in pages), re.M))
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, ids), key=len, reverse=True)) + r")\b")
+    for page in pages:
+        text = page.read_text()
+        if ":id: " not in text:
+            continue
+        body = text.split("---\n", 2)[2] if text.startswith("---\n") else text
+        body = re.sub(r"`{3,}\{(toctree|coverage-matrix|coverage-summary|coverage-gaps|release-checklist|"
+                      r"snippet-setup|snippet-cleanup|needflow)\}.*?\n`{3,}\n", "", body, flags=re.S)
+        body = "\n".join(line for line in body.splitlines()
+                         if not line.startswith("#") and not re.match(r"^\(.+\)=$", line))
+        copies = [pattern.sub(lambda m, c=copy: f"{m.group(1)}_B{c}", body) for copy in range(2, factor + 1)]
+        page.write_text(text + "\n" + "\n".join(copies) + "\n")
+    return len(ids) * factor
+
+
+def bench_build() -> list[tuple[str, str]]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "project")
+        out = Path(tmp) / "html"
+        cold = build(root, out)
+        rows.append(("cold HTML build", f"{cold:.1f} s"))
+        page = root / "source/reference/glossary.md"
+        page.write_text(page.read_text().replace("A typed object of this manual", "A typed object in this manual"))
+        prose = build(root, out)
+        rows.append(("rebuild after a one-page prose edit", f"{prose:.1f} s = {100 * prose / cold:.0f} % of cold"))
+        page = root / "source/reference/contacts.md"
+        page.write_text(page.read_text().replace("Emergency contact lists and escalation procedures",
+                                                 "Emergency contacts and escalation"))
+        need = build(root, out)
+        rows.append(("rebuild after a need edit", f"{need:.1f} s = {100 * need / cold:.0f} % of cold"))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "project")
+        base = build(root, Path(tmp) / "base", strict=False)
+        count = multiply_needs(root, 10)
+        big = build(root, Path(tmp) / "big", strict=False)
+        rows.append((f"cold build, 10x needs ({count} needs)", f"{big:.1f} s = {big / base:.1f}x the 1x build ({base:.1f} s)"))
+    return rows
+
+
+def bench_snippets() -> list[tuple[str, str]]:
+    import world
+    from cvplus_transcript import parse
+    from sandbox import Sandbox
+
+    manifest_file = ROOT / "build" / "html" / "snippets.json"
+    if not manifest_file.is_file():
+        raise SystemExit("build/html/snippets.json is missing: run make html first")
+    manifest = json.loads(manifest_file.read_text())
+    pages: dict[str, list[str]] = {}
+    for snippet in manifest["snippets"]:
+        if snippet["not_run"]:
+            continue
+        steps = [s.command for s in parse(snippet["text"])] if snippet["mode"] == "console" else [snippet["text"]]
+        pages.setdefault(snippet["docname"], manifest["pages"].get(snippet["docname"], {}).get("setup", []))
+        pages[snippet["docname"]] = pages[snippet["docname"]] + steps
+    commands = sum(len(v) for v in pages.values())
+    env_extra = world.sandbox_env()
+    path = ":".join(str(p) for p in world.path_dirs()) + ":/usr/local/bin:/usr/bin:/bin"
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        for number, (docname, steps) in enumerate(pages.items()):
+            box = Sandbox(Path(tmp) / f"h{number}", world.path_dirs(), env_extra)
+            for code in steps:
+                box.run(code)
+            box.close()
+        harness = time.perf_counter() - start
+        start = time.perf_counter()
+        for number, (docname, steps) in enumerate(pages.items()):
+            home = Path(tmp) / f"p{number}"
+            home.mkdir()
+            env = {"PATH": path, "HOME": str(home), "LANG": "C.UTF-8", **env_extra}
+            subprocess.run(["bash", "-c", "\n".join(steps)], cwd=home, env=env, capture_output=True)
+        plain = time.perf_counter() - start
+    rows = [(f"harness vs plain bash ({commands} commands, {len(pages)} pages)",
+             f"{harness:.2f} s vs {plain:.2f} s = {harness / plain:.1f}x, {1000 * (harness - plain) / commands:.0f} ms overhead per command")]
+    env = {**os.environ, "CVPLUS_BUILT": str(ROOT / "build" / "html")}
+    suite = [str(PY), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/snippets/test_manual_snippets.py"]
+    one = timed(suite + ["-n", "0"], ROOT, env)
+    two = timed(suite + ["-n", "2", "--dist", "loadgroup"], ROOT, env)
+    rows.append(("snippet suite, 1 worker / 2 workers", f"{one:.1f} s / {two:.1f} s = {100 * two / one:.0f} %"))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["build", "snippets"])
+    parser.add_argument("--rev", help="measure the committed tree of this git revision instead of the working tree")
+    args = parser.parse_args()
+    global REV
+    REV = args.rev
+    rows: list[tuple[str, str]] = [("machine", f"{os.cpu_count()} cores")]
+    if args.only in (None, "build"):
+        rows += bench_build()
+    if args.only in (None, "snippets"):
+        rows += bench_snippets()
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
