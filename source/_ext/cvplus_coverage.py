@@ -64,16 +64,23 @@ def procedure_status(need: dict[str, Any], results: dict[str, list[dict[str, Any
     its snippets is marked not-run; failed / stale (the text changed since
     it passed) / not-run (runnable, no result yet); manual otherwise.
     """
-    runs = [r for r in results.get(need["id"], []) if r.get("outcome") in ("passed", "failed")]
     shown = current_hashes.get(need["id"], set())
-    newest = max((r.get("finished", "") for r in runs), default="")
-    if runs and shown:
-        if any(r["outcome"] == "failed" and r.get("sha256") in shown for r in runs):
+    # the newest result for each snippet text the page shows now: an older
+    # failure, or a result for text that is gone, no longer counts
+    newest_by_text: dict[str, dict[str, Any]] = {}
+    for r in results.get(need["id"], []):
+        if r.get("outcome") in ("passed", "failed") and r.get("sha256") in shown:
+            if r.get("finished", "") >= newest_by_text.get(r["sha256"], {}).get("finished", ""):
+                newest_by_text[r["sha256"]] = r
+    if newest_by_text:
+        newest = max(r.get("finished", "") for r in newest_by_text.values())
+        if any(r["outcome"] == "failed" for r in newest_by_text.values()):
             return "failed", newest
-        tested = {r.get("sha256") for r in runs if r["outcome"] == "passed"}
-        if not shown <= tested:
+        if set(newest_by_text) != shown:
             return "stale", newest
         return ("manual" if need["id"] in manual_needs else "passed"), newest
+    if shown and any(r.get("sha256") not in shown for r in results.get(need["id"], [])):
+        return "stale", max(r.get("finished", "") for r in results[need["id"]])
     if shown:
         return "not-run", ""
     # no runnable snippet: the build has checked that it states a reason
@@ -262,9 +269,9 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
             procs.append(nodes.line("", "", _need_ref(app, fromdocname, needs.get(p["id"]), p["id"]),
                                     nodes.Text(" "), _status(p["status"])))
         evidence = [nodes.line("", "", _need_ref(app, fromdocname, needs.get(e), e)) for e in r["evidence"]]
-        status_cell: list[nodes.Node] = [_status(r["status"])]
+        status_cell = nodes.line_block("", nodes.line("", "", _status(r["status"])))
         if r["to_confirm"]:
-            status_cell += [nodes.Text(" "), nodes.emphasis(text="to confirm")]
+            status_cell += nodes.line("", "", nodes.emphasis(text="to confirm"))
         table_rows.append([
             ref_cell,
             [_need_ref(app, fromdocname, needs.get(r["id"]), r["id"])],
@@ -404,7 +411,8 @@ def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict
             return None
         para += nodes.Text("Coverage: ")
         para += _status(row["status"])
-    matrix_doc = next(iter(sorted(getattr(app.env, "cvplus_coverage_docs", set()))), None)
+    docs = sorted(getattr(app.env, "cvplus_coverage_docs", set()))
+    matrix_doc = "traceability/matrix" if "traceability/matrix" in docs else next(iter(docs), None)
     if matrix_doc:
         para += nodes.Text(" · ")
         para += make_refnode(app.builder, fromdocname, matrix_doc, "", nodes.inline(text="coverage matrix"))
