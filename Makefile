@@ -9,7 +9,7 @@ SPHINXOPTS ?= -j auto
 SOURCEDIR   = source
 BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
-PYTEST_ARGS ?= -n auto --dist loadgroup
+PYTEST_ARGS ?= -n auto
 
 .PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due benchmark
 

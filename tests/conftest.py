@@ -32,3 +32,18 @@ def project_copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     (dest / "node_modules").symlink_to(ROOT / "node_modules")
     return dest
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Send all snippet tests of one page to one worker, in page order (they
+    share a shell session); spread every other test one by one. (The
+    xdist_group mark is not honoured by the installed pytest-xdist.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PageScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if "test_manual_snippets.py::" in nodeid and "[" in nodeid:
+                return "page:" + nodeid.split("[", 1)[1].split("::", 1)[0]
+            return nodeid
+
+    return PageScheduling(config, log)

@@ -14,6 +14,8 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+import cvplus_tables as tables
+
 
 class ContactRoles(SphinxDirective):
     option_spec = {"roles": directives.unchanged}
@@ -24,27 +26,8 @@ class ContactRoles(SphinxDirective):
         unknown = [r for r in wanted if r not in roles]
         if unknown:
             raise self.error(f"contact-roles: unknown role(s) {', '.join(unknown)}; known: {', '.join(roles)}")
-        table = nodes.table(classes=["cvplus-contacts"])
-        group = nodes.tgroup(cols=4)
-        table += group
-        for width in (16, 14, 36, 34):
-            group += nodes.colspec(colwidth=width)
-        head = nodes.thead()
-        row = nodes.row()
-        for text in ("Role", "Role id", "Rotation", "How to reach"):
-            row += nodes.entry("", nodes.paragraph(text=text))
-        head += row
-        group += head
-        body = nodes.tbody()
-        for role_id in wanted:
-            role = roles[role_id]
-            row = nodes.row()
-            row += nodes.entry("", nodes.paragraph(text=role["title"]))
-            row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=role_id)))
-            row += nodes.entry("", nodes.paragraph(text=role["rotation"]))
-            row += nodes.entry("", nodes.paragraph(text=role["reach"]))
-            body += row
-        group += body
+        rows = [[roles[r]["title"], nodes.literal(text=r), roles[r]["rotation"], roles[r]["reach"]] for r in wanted]
+        table = tables.table(["Role", "Role id", "Rotation", "How to reach"], rows, ["cvplus-contacts"], [16, 14, 36, 34])
         return [table]
 
 

@@ -30,6 +30,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from cvplus_checks import plain_needs, split_list
+from cvplus_tables import table as _table_node
 
 logger = logging.getLogger(__name__)
 
@@ -211,42 +212,6 @@ def _need_ref(app: Sphinx, fromdocname: str, need: dict[str, Any] | None, need_i
     return make_refnode(app.builder, fromdocname, need["docname"], need_id, nodes.literal(text=need_id), need_id)
 
 
-def _table(headers: list[str], rows: list[list[nodes.Node | str]], classes: list[str], widths: list[int] | None = None) -> nodes.table:
-    table = nodes.table(classes=["cvplus-matrix", *classes])
-    group = nodes.tgroup(cols=len(headers))
-    table += group
-    for width in widths or [1] * len(headers):
-        group += nodes.colspec(colwidth=width)
-    head = nodes.thead()
-    row = nodes.row()
-    for text in headers:
-        row += nodes.entry("", nodes.paragraph(text=text))
-    head += row
-    group += head
-    body = nodes.tbody()
-    for cells in rows:
-        row = nodes.row()
-        for cell in cells:
-            entry = nodes.entry()
-            if isinstance(cell, str):
-                entry += nodes.paragraph(text=cell)
-            elif isinstance(cell, nodes.line_block):
-                entry += cell
-            elif isinstance(cell, list):
-                para = nodes.paragraph()
-                for index, part in enumerate(cell):
-                    if index:
-                        para += nodes.Text(", ")
-                    para += part
-                entry += para
-            else:
-                entry += nodes.paragraph("", "", cell)
-            row += entry
-        body += row
-    group += body
-    return table
-
-
 def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str, Any], framework: str) -> list[nodes.Node]:
     if framework == "checklist":
         rows = [r for r in data["rows"] if r["type"] == "checklist"]
@@ -283,7 +248,7 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
     first = "Phase" if framework == "checklist" else ("Reference" if framework in FRAMEWORKS else "Frameworks")
     headers = [first, "Control" if framework != "checklist" else "Checklist item",
                "Carried out by (latest result)", "Evidence", "Last result", "Status"]
-    return [_table(headers, table_rows, [f"cvplus-matrix-{framework}"], [9, 25, 30, 20, 8, 8])]
+    return [_table_node(headers, table_rows, ["cvplus-matrix", f"cvplus-matrix-{framework}"], [9, 25, 30, 20, 8, 8])]
 
 
 GAP_REASONS = {
@@ -322,7 +287,7 @@ def _gaps(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str, 
         return [intro]
     table_rows = [[[_need_ref(app, fromdocname, needs.get(r["id"]), r["id"])], r["title"], [_status(r["status"])],
                    "; ".join(r["reasons"])] for r in rows]
-    return [intro, _table(["Control", "Title", "Status", "Gap"], table_rows, ["cvplus-gaps"], [20, 30, 10, 40])]
+    return [intro, _table_node(["Control", "Title", "Status", "Gap"], table_rows, ["cvplus-matrix", "cvplus-gaps"], [20, 30, 10, 40])]
 
 
 def _pie(title: str, counts: dict[str, int]) -> nodes.raw:
@@ -357,7 +322,7 @@ def _summary(data: dict[str, Any], metamodel: dict[str, Any]) -> list[nodes.Node
         pct = 100 * figures["linked"] / figures["total"] if figures["total"] else 0
         rows.append([titles.get(type_name, type_name), str(figures["total"]), str(figures["linked"]), f"{pct:.0f} %"])
     out.append(nodes.rubric(text="Per need type"))
-    out.append(_table(["Need type", "Needs", "Linked as the metamodel requires", "Linked"], rows, ["cvplus-coverage-types"]))
+    out.append(_table_node(["Need type", "Needs", "Linked as the metamodel requires", "Linked"], rows, ["cvplus-matrix", "cvplus-coverage-types"]))
     rows = []
     for fw, fig in data["per_framework"].items():
         total = fig["total"]
@@ -367,8 +332,8 @@ def _summary(data: dict[str, Any], metamodel: dict[str, Any]) -> list[nodes.Node
         rows.append([FRAMEWORKS[fw], str(total), f"{carried_pct:.0f} %", f"{tested_pct:.0f} %",
                      str(fig["manual"]), str(fig["not-run"]), str(fig["failed"] + fig["stale"])])
     out.append(nodes.rubric(text="Per framework"))
-    out.append(_table(["Framework", "Controls", "Carried out by a procedure", "Proven by a passing test",
-                       "Manual only", "Not run", "Failed or stale"], rows, ["cvplus-coverage-frameworks"]))
+    out.append(_table_node(["Framework", "Controls", "Carried out by a procedure", "Proven by a passing test",
+                            "Manual only", "Not run", "Failed or stale"], rows, ["cvplus-matrix", "cvplus-coverage-frameworks"]))
     out.append(nodes.rubric(text="At a glance"))
     out.append(_pie("Procedures", data["procedure_counts"]))
     for fw, fig in data["per_framework"].items():

@@ -67,6 +67,18 @@ def _purge(app: Sphinx, env: Any, docname: str) -> None:
     getattr(env, "cvplus_need_refs", {}).pop(docname, None)
 
 
+def _purge_before_reading(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """Forget the needs of every page about to be read, before reading any.
+
+    Sphinx purges each page just before it reads it, so a need moved from
+    page B to page A looks like a duplicate while A is read before B."""
+    from sphinx_needs.data import SphinxNeedsData
+
+    data = SphinxNeedsData(env)
+    for docname in docnames:
+        data.remove_doc(docname)
+
+
 def _changed_pages(app: Sphinx, env: Any) -> list[str]:
     from sphinx_needs.data import SphinxNeedsData
 
@@ -94,6 +106,7 @@ def _changed_pages(app: Sphinx, env: Any) -> list[str]:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("env-before-read-docs", _purge_before_reading)
     app.connect("doctree-read", _record)
     app.connect("env-merge-info", _merge)
     app.connect("env-purge-doc", _purge)

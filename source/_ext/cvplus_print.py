@@ -22,6 +22,8 @@ from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
+import cvplus_tables as tables
+
 ROOT = Path(__file__).resolve().parents[2]
 MMDC = ROOT / "node_modules" / ".bin" / "mmdc"
 
@@ -76,33 +78,14 @@ def _checklists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
         env_filter = node["environment"]
         items = [n for n in needs.values() if n["type"] == "checklist"
                  and (not env_filter or not split_list(n.get("environment")) or env_filter in split_list(n.get("environment")))]
-        table = nodes.table(classes=["cvplus-checklist", "longtable"])
-        group = nodes.tgroup(cols=5)
-        table += group
-        for width in (6, 13, 30, 21, 30):
-            group += nodes.colspec(colwidth=width)
-        head = nodes.thead()
-        row = nodes.row()
-        for text in ("Done", "Phase", "Item", "Check", "Procedure"):
-            row += nodes.entry("", nodes.paragraph(text=text))
-        head += row
-        group += head
-        body = nodes.tbody()
+        rows = []
         for item in sorted(items, key=lambda n: (PHASES.index(n["phase"]) if n.get("phase") in PHASES else 99, n["id"])):
-            row = nodes.row()
-            row += nodes.entry("", nodes.paragraph("", "", checkbox()))
-            row += nodes.entry("", nodes.paragraph(text=item.get("phase") or ""))
             ref = make_refnode(app.builder, fromdocname, item["docname"], item["id"], nodes.literal(text=item["id"]), item["id"])
-            row += nodes.entry("", nodes.paragraph("", "", ref))
-            row += nodes.entry("", nodes.paragraph(text=item["title"]))
-            procs = nodes.paragraph()
-            for index, proc in enumerate(sorted(carried.get(item["id"], []))):
-                if index:
-                    procs += nodes.Text(", ")
-                procs += make_refnode(app.builder, fromdocname, needs[proc]["docname"], proc, nodes.literal(text=proc), proc)
-            row += nodes.entry("", procs)
-            body += row
-        group += body
+            procs = [make_refnode(app.builder, fromdocname, needs[p]["docname"], p, nodes.literal(text=p), p)
+                     for p in sorted(carried.get(item["id"], []))]
+            rows.append([checkbox(), item.get("phase") or "", ref, item["title"], procs])
+        table = tables.table(["Done", "Phase", "Item", "Check", "Procedure"], rows,
+                             ["cvplus-checklist", "longtable"], [6, 13, 30, 21, 30])
         node.replace_self(table)
 
 

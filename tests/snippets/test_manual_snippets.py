@@ -26,7 +26,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize(
     "snippet",
-    [pytest.param(s, id=snippet_test_id(s), marks=pytest.mark.xdist_group(s["docname"])) for s in SNIPPETS],
+    [pytest.param(s, id=snippet_test_id(s)) for s in SNIPPETS],  # one worker per page: tests/conftest.py
 )
 def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
     record_property("need", snippet["need"])
