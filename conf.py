@@ -40,6 +40,8 @@ extensions = [
     "cvplus_coverage",
     "cvplus_incremental",
     "cvplus_mermaid_offline",
+    "cvplus_capacity",
+    "cvplus_inventory",
     "cvplus_print",
 ]
 
