@@ -1,0 +1,173 @@
+"""The onboarding lessons: a tutorial that runs from a fresh fixture, against
+reference functions with the real names and contracts, on the emulators the
+sandbox can run, and hand-overs to the deployment guide and the runbooks.
+
+The lessons' commands themselves run in tests/snippets/
+test_manual_snippets.py; these tests check what makes that run meaningful.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+import cvplus_data
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_FUNCTIONS = ROOT / "tests" / "snippets" / "fixture" / "cvplus" / "functions"
+FACTS = cvplus_data.load_platform()
+LESSONS = ["local-environment", "architecture", "testing", "api-examples", "contribution"]
+TESTED_PROCEDURES = {"PROC_DEV_LOCAL_SETUP": "local-environment", "PROC_DEV_RUN_TESTS": "testing",
+                     "PROC_DEV_PRE_PUSH_CHECKS": "contribution"}
+TRIGGERS = {"onRequest": "https", "onCall": "callable"}
+# cleanupExpiredData is scheduled in CVPlus; the sandbox serves its body over
+# HTTP so that procedures can run it on demand.
+SANDBOX_ONLY_TRIGGER = {"cleanupExpiredData": "https"}
+
+
+def _exports() -> dict[str, tuple[str, str]]:
+    """Exported function name -> (trigger helper, options source)."""
+    source = (FIXTURE_FUNCTIONS / "index.js").read_text(encoding="utf-8")
+    found = {}
+    for match in re.finditer(r"^exports\.(\w+)\s*=\s*(onRequest|onCall)\((\{[^}]*\})?", source, re.M):
+        found[match.group(1)] = (match.group(2), match.group(3) or "")
+    return found
+
+
+# -- the reference functions ----------------------------------------------------------
+
+def test_reference_functions_have_real_names_and_triggers() -> None:
+    exports = _exports()
+    assert {"healthCheck", "handleStripeWebhook", "cleanupExpiredData", "checkFeatureAccess",
+            "podcastStatus"} <= set(exports)
+    for name, (helper, _) in exports.items():
+        assert name in FACTS["functions"], f"{name} is not a CVPlus function in platform.yaml"
+        expected = SANDBOX_ONLY_TRIGGER.get(name, FACTS["functions"][name]["trigger"])
+        assert TRIGGERS[helper] == expected, f"{name}: {helper} but CVPlus has a {expected} trigger"
+
+
+def test_reference_functions_fit_one_deploy_batch() -> None:
+    """The deployment-script model batches exported functions; the pages
+    that deploy all functions expect a single batch."""
+    assert len(_exports()) <= FACTS["deploy"]["batch_size"]
+
+
+def test_reference_function_settings_match_the_facts() -> None:
+    for name, (_, options) in _exports().items():
+        spec = FACTS["functions"][name]
+        if "timeout_s" in spec:
+            assert f"timeoutSeconds: {spec['timeout_s']}" in options, name
+        if "memory" in spec:
+            assert f'memory: "{spec["memory"]}"' in options, name
+        if "max_instances" in spec:
+            assert f"maxInstances: {spec['max_instances']}" in options, name
+
+
+def test_reference_region_is_the_platform_region() -> None:
+    source = (FIXTURE_FUNCTIONS / "index.js").read_text(encoding="utf-8")
+    assert f'setGlobalOptions({{ region: "{FACTS["region"]}"' in source
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_reference_unit_tests_pass() -> None:
+    proc = subprocess.run(["node", "--test", "test/unit/"], cwd=FIXTURE_FUNCTIONS, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_domain_logic_has_no_firebase_import() -> None:
+    """architecture.md shows this with grep; keep it true."""
+    for path in (FIXTURE_FUNCTIONS / "lib").glob("*.js"):
+        assert "firebase" not in path.read_text(encoding="utf-8"), path.name
+
+
+# -- the built lessons ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def manifest(built) -> dict:
+    return json.loads((built.outdir / "snippets.json").read_text(encoding="utf-8"))
+
+
+def _lesson_snippets(manifest: dict, lesson: str, runnable: bool = True) -> list[dict]:
+    docname = f"development/onboarding/{lesson}"
+    return [s for s in manifest["snippets"] if s["docname"] == docname and (not runnable or not s["not_run"])]
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_each_lesson_runs_from_a_fresh_fixture(manifest: dict, lesson: str) -> None:
+    docname = f"development/onboarding/{lesson}"
+    if not _lesson_snippets(manifest, lesson):
+        pytest.skip(f"{lesson} has no runnable snippet")
+    setup = manifest["pages"][docname]["setup"]
+    assert setup and setup[0].lstrip().startswith("cvplus-fixture "), f"{lesson}: setup does not lay out a fixture"
+
+
+def test_tutorial_covers_every_step(manifest: dict) -> None:
+    commands = "\n".join(s["text"] for s in _lesson_snippets(manifest, "local-environment"))
+    url = (f"http://127.0.0.1:{FACTS['emulators']['functions']}/{FACTS['emulators']['project_id']}/"
+           f"{FACTS['region']}/healthCheck")
+    for step in ("$ node --version", "$ firebase --version", "$ cd cvplus", "$ npm run build",
+                 "functions/.secret.local", "firebase emulators:start --only auth,functions,hosting",
+                 f"$ curl -s {url}", "$ npm test"):
+        assert step in commands, f"the tutorial has no runnable step with {step!r}"
+    manual = "\n".join(s["text"] for s in _lesson_snippets(manifest, "local-environment", runnable=False)
+                       if s["not_run"])
+    assert "git clone --recurse-submodules" in manual and "npm ci" in manual
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_runnable_lessons_use_only_the_emulators_without_java(manifest: dict, lesson: str) -> None:
+    for snippet in _lesson_snippets(manifest, lesson):
+        for match in re.finditer(r"emulators:(?:start|exec)\b([^\n]*)", snippet["text"]):
+            only = re.search(r"--only\s+(\S+)", match.group(1))
+            assert only, f"{snippet['source']}:{snippet['line']}: start the emulators with --only"
+            assert not set(only.group(1).split(",")) & {"firestore", "storage", "database"}, (
+                f"{snippet['source']}:{snippet['line']}: the sandbox has no Java for {only.group(1)}")
+
+
+def test_callable_examples_follow_the_callable_protocol(manifest: dict) -> None:
+    callables = {n for n, spec in FACTS["functions"].items() if spec["trigger"] == "callable"}
+    calls = 0
+    for snippet in _lesson_snippets(manifest, "api-examples"):
+        for command in re.split(r"\n\$ ", snippet["text"]):
+            target = re.search(r'\$FUNCTIONS/(\w+)"', command)
+            if not target or target.group(1) not in callables:
+                continue
+            calls += 1
+            assert "Content-Type: application/json" in command, command
+            assert '{"data":' in command or "@request.json" in command, command
+    assert calls >= 4
+
+
+def test_tested_procedures_have_runnable_steps_and_no_manual_reason(built, manifest: dict) -> None:
+    needs = built.needs
+    for need_id, lesson in TESTED_PROCEDURES.items():
+        assert need_id in needs, need_id
+        assert not needs[need_id].get("manual_reason"), f"{need_id} still carries a manual reason"
+        assert [s for s in _lesson_snippets(manifest, lesson) if s["need"] == need_id], need_id
+
+
+@pytest.mark.parametrize("docname", ["development/onboarding/index", "deployment/business-operations-guide"])
+def test_hand_over_to_the_deployment_guide_and_runbooks(built, docname: str) -> None:
+    page = BeautifulSoup(built.page(docname), "html.parser")
+    article = page.find("article") or page
+    targets = [a["href"].split("#")[0] for a in article.select("a.reference.internal[href]")]
+    assert any(t.endswith("master-deployment-guide.html") for t in targets), (
+        f"{docname} does not link to the deployment guide")
+    assert any(t.endswith("runbooks/index.html") for t in targets), f"{docname} does not link to the runbooks"
+
+
+def test_every_default_of_these_areas_is_shown_on_a_page() -> None:
+    """Each business.* and onboarding.* value under to_confirm appears in a
+    {facts-to-confirm} box on some page."""
+    pages = [p.read_text(encoding="utf-8") for p in (ROOT / "source").rglob("*.md")]
+    prefixes = {m for text in pages for m in re.findall(r":prefix:\s*(\S+)", text)}
+    hidden = [key for key in FACTS["to_confirm"] if key.startswith(("business.", "onboarding."))
+              and not any(key.startswith(prefix) for prefix in prefixes)]
+    assert not hidden, f"defaults to confirm that no page shows: {hidden}"
