@@ -47,3 +47,18 @@ def pytest_xdist_make_scheduler(config, log):
             return nodeid
 
     return PageScheduling(config, log)
+
+
+# Evidence hooks live here, in the root conftest: with xdist the controller
+# collects nothing, so it never loads tests/snippets/conftest.py, and it is
+# the controller that merges the workers' results into results.json.
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from evidence import session_start
+
+    session_start()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from evidence import session_finish
+
+    session_finish()
