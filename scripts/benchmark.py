@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -145,7 +146,18 @@ def bench_snippets() -> list[tuple[str, str]]:
             home = Path(tmp) / f"p{number}"
             home.mkdir()
             env = {"PATH": path, "HOME": str(home), "LANG": "C.UTF-8", **env_extra}
-            subprocess.run(["bash", "-c", "\n".join(steps)], cwd=home, env=env, capture_output=True)
+            # output to a file, not a pipe: background servers the steps start
+            # must not hold the run open; they are killed with the group after
+            with (home / "output.log").open("w") as log:
+                proc = subprocess.Popen(["bash", "-c", "\n".join(steps)], cwd=home, env=env, stdout=log,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                try:
+                    proc.wait(timeout=600)
+                finally:
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
         plain = time.perf_counter() - start
     rows = [(f"harness vs plain bash ({commands} commands, {len(pages)} pages)",
              f"{harness:.2f} s vs {plain:.2f} s = {harness / plain:.1f}x, {1000 * (harness - plain) / commands:.0f} ms overhead per command")]

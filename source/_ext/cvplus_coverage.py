@@ -428,11 +428,26 @@ def _record_pages(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _rewrite(app: Sphinx, env: Any) -> list[str]:
-    """Pages to re-write (not re-read) on every build: the coverage pages
-    always, and the pages showing evidence when the test results changed."""
-    pages = set(getattr(env, "cvplus_coverage_docs", set()))
+    """Pages to re-write (not re-read): the coverage pages whenever their
+    inputs changed (needs, snippet texts, test results), and the pages that
+    show evidence under their needs when the results changed."""
+    import hashlib
+
+    from sphinx_needs.data import SphinxNeedsData
+
+    from cvplus_snippets import current_hashes
+
     path = _results_path(app)
     stamp = path.stat().st_mtime if path.is_file() else 0.0
+    needs = SphinxNeedsData(env).get_needs_mutable()
+    digest = hashlib.sha256(json.dumps(
+        [{k: needs[i][k] for k in sorted(needs[i].keys())} for i in sorted(needs)]
+        + [sorted((n, sorted(h)) for n, h in current_hashes(env).items()), stamp],
+        sort_keys=True, default=str).encode()).hexdigest()
+    pages: set[str] = set()
+    if digest != getattr(env, "cvplus_coverage_digest", None):
+        env.cvplus_coverage_digest = digest
+        pages |= set(getattr(env, "cvplus_coverage_docs", set()))
     if stamp != getattr(env, "cvplus_results_stamp", None):
         env.cvplus_results_stamp = stamp
         pages |= set(getattr(env, "cvplus_need_docs", set()))
