@@ -433,17 +433,13 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
     show evidence under their needs when the results changed."""
     import hashlib
 
-    from sphinx_needs.data import SphinxNeedsData
-
     from cvplus_snippets import current_hashes
 
     path = _results_path(app)
     stamp = path.stat().st_mtime if path.is_file() else 0.0
-    needs = SphinxNeedsData(env).get_needs_mutable()
     digest = hashlib.sha256(json.dumps(
-        [{k: needs[i][k] for k in sorted(needs[i].keys())} for i in sorted(needs)]
-        + [sorted((n, sorted(h)) for n, h in current_hashes(env).items()), stamp],
-        sort_keys=True, default=str).encode()).hexdigest()
+        [env.cvplus_need_digest, sorted((n, sorted(h)) for n, h in current_hashes(env).items()), stamp]
+    ).encode()).hexdigest()
     pages: set[str] = set()
     if digest != getattr(env, "cvplus_coverage_digest", None):
         env.cvplus_coverage_digest = digest
@@ -489,6 +485,7 @@ def _export(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("cvplus_checks")
+    app.setup_extension("cvplus_incremental")  # computes env.cvplus_need_digest
     app.add_config_value("cvplus_evidence_file", "build/evidence/results.json", "env", types=[str])
     app.add_node(coverage_placeholder)
     app.add_directive("coverage-matrix", CoverageMatrix)

@@ -86,6 +86,8 @@ def _changed_pages(app: Sphinx, env: Any) -> list[str]:
     prints = {need_id: _fingerprint(need) for need_id, need in needs.items()}
     before = getattr(env, "cvplus_need_prints", None)
     env.cvplus_need_prints = prints
+    # one digest of every need, for other handlers (the coverage pages)
+    env.cvplus_need_digest = hashlib.sha256(json.dumps(sorted(prints.items())).encode()).hexdigest()
     if before is None:
         return []  # a first build writes everything anyway
     changed = {i for i in prints.keys() | before.keys() if prints.get(i) != before.get(i)}
@@ -110,5 +112,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _record)
     app.connect("env-merge-info", _merge)
     app.connect("env-purge-doc", _purge)
-    app.connect("env-updated", _changed_pages)
+    app.connect("env-updated", _changed_pages, priority=400)  # before cvplus_coverage reads the digest
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
