@@ -132,10 +132,12 @@ def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, 
             "last_result": max((procs[p]["date"] for p in proc_ids if p in procs), default=""),
             "to_confirm": need.get("status") == "to-confirm",
         })
+    used_evidence = {e for n in needs.values()
+                     for e in split_list(n.get("evidenced_by")) + split_list(n.get("mitigated_by"))}
     per_type = {}
     for type_name in sorted({n["type"] for n in needs.values()}):
         of_type = [n for n in needs.values() if n["type"] == type_name]
-        linked = [n for n in of_type if _is_linked(n, needs, carried_by)]
+        linked = [n for n in of_type if _is_linked(n, used_evidence, carried_by)]
         per_type[type_name] = {"total": len(of_type), "linked": len(linked)}
     per_framework = {}
     for fw in FRAMEWORKS:
@@ -147,7 +149,7 @@ def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, 
             "per_framework": per_framework, "procedure_counts": proc_counts}
 
 
-def _is_linked(need: dict[str, Any], needs: dict[str, dict[str, Any]], carried_by: dict[str, list[str]]) -> bool:
+def _is_linked(need: dict[str, Any], used_evidence: set[str], carried_by: dict[str, list[str]]) -> bool:
     """A need is linked when the link its type is judged by exists."""
     t = need["type"]
     if t in ("control", "checklist"):
@@ -161,8 +163,7 @@ def _is_linked(need: dict[str, Any], needs: dict[str, dict[str, Any]], carried_b
     if t == "deliverable":
         return bool(split_list(need.get("delivers")))
     if t == "evidence":
-        return any(need["id"] in split_list(n.get("evidenced_by")) or need["id"] in split_list(n.get("mitigated_by"))
-                   for n in needs.values())
+        return need["id"] in used_evidence
     return False
 
 
@@ -179,7 +180,6 @@ class CoverageMatrix(SphinxDirective):
         framework = self.options.get("framework", "all")
         if framework not in (*FRAMEWORKS, "all", "checklist"):
             raise self.error(f"coverage-matrix: unknown framework '{framework}' (use {', '.join(FRAMEWORKS)}, checklist or all)")
-        self.env.get_domain("std")  # keep the env alive for make_refnode
         node = coverage_placeholder(kind="matrix", framework=framework)
         node["ids"] = [f"matrix-{framework}"]
         return [node]
@@ -359,7 +359,8 @@ def _data(app: Sphinx) -> tuple[dict[str, Any], dict[str, Any]]:
     return cache
 
 
-def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict[str, Any]) -> nodes.paragraph | None:
+def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict[str, Any],
+                 rows: dict[str, dict[str, Any]]) -> nodes.paragraph | None:
     """The evidence line shown under a procedure, control or checklist item."""
     para = nodes.paragraph(classes=["cvplus-evidence-line"])
     if need["type"] == "procedure":
@@ -371,7 +372,7 @@ def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict
         if proc["date"]:
             para += nodes.Text(f" (last run {proc['date'][:10]})")
     else:
-        row = next((r for r in data["rows"] if r["id"] == need["id"]), None)
+        row = rows.get(need["id"])
         if row is None:
             return None
         para += nodes.Text("Coverage: ")
@@ -391,11 +392,12 @@ def _annotate_needs(app: Sphinx, doctree: nodes.document, fromdocname: str) -> N
     if not targets:
         return
     needs, data = _data(app)
+    rows = {r["id"]: r for r in data["rows"]}
     for node in targets:
         need = needs.get(node["ids"][0]) if node.get("ids") else None
         if need is None or need["type"] not in ("procedure", "control", "checklist"):
             continue
-        line = _status_line(app, fromdocname, need, data)
+        line = _status_line(app, fromdocname, need, data, rows)
         if line is not None and node.parent is not None:
             node.parent.insert(node.parent.index(node) + 1, line)
 

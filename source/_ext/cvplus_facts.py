@@ -30,11 +30,6 @@ logger = logging.getLogger(__name__)
 PLACEHOLDER = re.compile(r"(\\)?(?<!\$)\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
 
 
-def platform(app_or_env: Any) -> dict[str, Any]:
-    config = app_or_env.config
-    return config.cvplus_platform
-
-
 def render_value(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(str(v) for v in value)

@@ -327,10 +327,6 @@ def fb_deploy(state, options, args):
     print(f"\n{OK} Deploy complete!")
 
 
-def _site_for(proj: dict, project: str, options: dict) -> str:
-    return project
-
-
 def fb_channel_deploy(state, options, args):
     firebase_json()
     project = resolve_project(state, options)
