@@ -255,6 +255,17 @@ class Checker:
                 if "exit" in opt:
                     self.compare(f"{okey}.exit", Found(arm.exit if arm.exit is not None else "(none)",
                                                        self.co.where(rel, arm.line)), facts=self.prov)
+            lines = text.splitlines()
+            for i, beh in enumerate(spec.get("behaviour") or []):
+                bkey = f"{key}.behaviour[{i}]"
+                m = re.fullmatch(r"(\d+)-(\d+)", str(beh.get("lines", ""))) if isinstance(beh, dict) else None
+                if not m or "contains" not in beh:
+                    raise CheckError(f"{self.prov.where(bkey)}: {bkey} needs lines (A-B) and contains")
+                a, b = int(m.group(1)), int(m.group(2))
+                hit = next((n for n in range(a, min(b, len(lines)) + 1)
+                            if re.search(beh["contains"], lines[n - 1])), None)
+                self.compare(f"{bkey}.lines", Found(beh["lines"] if hit else f"(/{beh['contains']}/ not in {a}-{b})",
+                                                    self.co.where(rel, hit or a)), facts=self.prov)
             if spec.get("arguments") == "ignored":
                 self.compare(f"{key}.arguments", Found("ignored" if not arms else f"{len(arms)} case arms",
                                                        self.co.where(rel)), facts=self.prov)
