@@ -95,6 +95,16 @@ class Checkout:
         """How the report names a place in this checkout."""
         return f"{self.label}{rel}" + (f":{line}" if line else "")
 
+    def at(self, rev: str) -> "Checkout | None":
+        """This checkout read at another commit of its history, or None."""
+        gitdir = self.gitdir or (self.path / ".git" if (self.path / ".git").is_dir() else None)
+        if gitdir is None:
+            return None
+        commit = (_git(gitdir, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}") or "").strip()
+        if not commit:
+            return None
+        return Checkout(self.path, self.label, commit, gitdir, self.modules_dirs)
+
     # -- modules -------------------------------------------------------------
     def gitlink(self, rel: str) -> str | None:
         """The commit a submodule entry pins, when this is a git checkout."""

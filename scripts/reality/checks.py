@@ -64,6 +64,7 @@ class Checker:
     def __init__(self, co: Checkout, facts: Facts, inv: Inventory, provenance: Facts | None):
         self.co, self.facts, self.inv, self.prov = co, facts, inv, provenance
         self.results: list[Result] = []
+        self._older: dict[str, Inventory] = {}
 
     # -- recording -----------------------------------------------------------
     def compare(self, key: str, found: Found | None, why_absent: str = "", note: str = "",
@@ -160,6 +161,14 @@ class Checker:
                 status_found = Found("exported" if (d or name in inv.root_exports) else f"not exported", where)
                 self.compare(f"{key}.only_before", status_found, value="not exported",
                              note=f"exported only at older commits ({older})")
+                self.older_function(name, fact, str(older))
+                continue
+            if fact.get("unresolved"):
+                miss = inv.missing.get(name)
+                found = (Found("unresolved", miss.where) if miss and not miss.absent_module else
+                         Found("resolves" if d else "absent", d.where if d else self.co.where("functions/src/index.ts")))
+                self.compare(f"{key}.unresolved", None if (miss and miss.absent_module) else found,
+                             miss.reason if miss else "", value="unresolved", note=str(fact["unresolved"]))
                 continue
             if d is None:
                 miss = inv.missing.get(name)
@@ -177,6 +186,28 @@ class Checker:
                     self.compare(f"{key}.{ours}",
                                  Found(d.options[theirs], d.where) if theirs in d.options else
                                  Found("(not set: platform default)", d.where))
+
+    def older_function(self, name: str, fact: dict, rev: str) -> None:
+        """Check a function's values at the older commit that exported it."""
+        key = f"functions.{name}"
+        old = self.co.at(rev)
+        if old is None:
+            self.compare(f"{key}.only_before", None, f"commit {rev} is not in the checkout's history",
+                         value=f"exported at {rev}")
+            return
+        if rev not in self._older:
+            from .tsexports import inventory
+            self._older[rev] = inventory(old)
+        d = self._older[rev].definitions.get(name)
+        where = f"{d.where}@{rev}" if d else f"functions/src/index.ts@{rev}"
+        self.compare(f"{key}.only_before", Found(f"exported at {rev}" if d else "not exported", where),
+                     value=f"exported at {rev}")
+        if d is None:
+            return
+        self.compare(f"{key}.trigger", Found(d.kind, where))
+        for ours, theirs in FUNCTION_FIELDS.items():
+            if ours in fact:
+                self.compare(f"{key}.{ours}", Found(d.options.get(theirs, "(not set: platform default)"), where))
 
     def secrets(self) -> None:
         for i, name in enumerate(self.facts.get("secrets", {}).get("functions") or []):
