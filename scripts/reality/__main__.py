@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rev", default="HEAD", help="revision of a bare git directory (default HEAD)")
     ap.add_argument("--facts", type=Path, default=ROOT / "source/_data/platform.yaml")
     ap.add_argument("--provenance", type=Path, default=ROOT / "tests/snippets/fixture/provenance.yaml")
+    ap.add_argument("--anchors", type=Path, default=Path(__file__).with_name("anchors.yaml"))
     ap.add_argument("--out", type=Path, help="also write the report here")
     args = ap.parse_args(argv)
     try:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = load(args.facts)
         prov = load(args.provenance) if args.provenance.is_file() else None
         inv = inventory(co)
-        results = Checker(co, facts, inv, prov).run()
+        results = Checker(co, facts, inv, prov, args.anchors).run()
     except (CheckoutError, FactsError, CheckError, SourceError) as exc:
         print(f"reality: {exc}", file=sys.stderr)
         return 2

@@ -40,6 +40,7 @@ class Checkout:
     commit: str | None
     gitdir: Path | None = None  # set for a bare directory: files are read from git
     modules_dirs: list[Path] = field(default_factory=list)
+    prefix: str = ""  # for a module that is a plain folder of a bare checkout: "packages/x/"
     _module_cache: dict = field(default_factory=dict)
 
     @classmethod
@@ -67,21 +68,22 @@ class Checkout:
     def read(self, rel: str) -> str | None:
         """The text of ``rel`` at this checkout's commit, or None."""
         if self.gitdir is not None:
-            return _git(self.gitdir, "show", f"{self.commit}:{rel}")
+            return _git(self.gitdir, "show", f"{self.commit}:{self.prefix}{rel}")
         p = self.path / rel
         return p.read_text(encoding="utf-8", errors="replace") if p.is_file() else None
 
     def exists(self, rel: str) -> bool:
         """True for a file, a folder or a submodule entry."""
         if self.gitdir is not None:
-            return bool(_git(self.gitdir, "ls-tree", self.commit, "--", rel.rstrip("/")))
+            return bool(_git(self.gitdir, "ls-tree", self.commit, "--", f"{self.prefix}{rel}".rstrip("/")))
         return (self.path / rel).exists()
 
     def files(self, prefix: str = "") -> list[str]:
         """Every file under ``prefix`` (relative paths, sorted)."""
         if self.gitdir is not None:
-            out = _git(self.gitdir, "ls-tree", "-r", "--name-only", self.commit, "--", prefix or ".") or ""
-            return sorted(line for line in out.splitlines() if line)
+            out = _git(self.gitdir, "ls-tree", "-r", "--name-only", self.commit, "--",
+                       f"{self.prefix}{prefix}" or ".") or ""
+            return sorted(line[len(self.prefix):] for line in out.splitlines() if line)
         base = self.path / prefix if prefix else self.path
         if not base.exists():
             return []
@@ -134,6 +136,9 @@ class Checkout:
             sub = Checkout.open(self.path / rel)
             sub.label = label
             return sub, f"present at {rel}"
+        if self.gitdir is not None and not pin and self.exists(f"{rel}/src"):
+            sub = Checkout(self.path, label, self.commit, self.gitdir, [], f"{self.prefix}{rel}/")
+            return sub, f"present at {rel} (a folder, not a submodule)"
         for base in self.modules_dirs:
             for cand in sorted(base.glob(f"*cvplus-{name}*")):
                 for path in (cand / "repo", cand):

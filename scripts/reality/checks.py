@@ -61,8 +61,10 @@ def _same(a, b) -> bool:
 
 
 class Checker:
-    def __init__(self, co: Checkout, facts: Facts, inv: Inventory, provenance: Facts | None):
+    def __init__(self, co: Checkout, facts: Facts, inv: Inventory, provenance: Facts | None,
+                 anchors: Path = ANCHORS):
         self.co, self.facts, self.inv, self.prov = co, facts, inv, provenance
+        self.anchors_path = anchors
         self.results: list[Result] = []
         self._older: dict[str, Inventory] = {}
 
@@ -120,14 +122,19 @@ class Checker:
                                                "firebase.json names a Hosting site/target the facts file does not model"))
 
     def anchors(self) -> None:
-        text = ANCHORS.read_text(encoding="utf-8")
-        table = yaml.safe_load(text) or {}
+        path = self.anchors_path
+        text = path.read_text(encoding="utf-8")
+        try:
+            table = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise CheckError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML") from exc
         for key, spec in table.items():
             line = next((i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith(f"{key}:")), 0)
             if not isinstance(spec, dict) or "file" not in spec or not ({"json", "find"} & spec.keys()):
-                raise CheckError(f"{ANCHORS}:{line}: {key}: needs file and json or find")
+                raise CheckError(f"{path}:{line}: {key}: needs file and json or find")
             if not self.facts.has(key):
-                raise CheckError(f"{ANCHORS}:{line}: {key} is not in {self.facts.path.name}")
+                raise CheckError(f"{path}:{line}: {key} is not in {self.facts.path.name}")
             if "json" in spec:
                 found = json_value(self.co, spec["file"], [str(k) for k in spec["json"]])
             else:
@@ -152,8 +159,12 @@ class Checker:
         for r in sorted(regions):
             d = next(d for d in inv.definitions.values() if d.options.get("region") == r)
             self.compare("region", Found(r, d.where), note="region option of a function")
+        index_present = self.co.exists("functions/src/index.ts")
         for name, fact in (self.facts.get("functions") or {}).items():
             key = f"functions.{name}"
+            if not index_present:
+                self.compare(key, None, "functions/src/index.ts not in the checkout", value="exported")
+                continue
             older = fact.get("only_before")
             d = inv.definitions.get(name)
             if older:
@@ -234,7 +245,10 @@ class Checker:
             return
         rel = self.facts.get("web_app_dir")
         pin = self.co.gitlink(rel)
-        if self.co.exists(rel):
+        parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        if parent and not self.co.exists(parent):
+            self.compare("web_app_dir", None, f"no {parent}/ in the checkout")
+        elif self.co.exists(rel):
             how = f"submodule pinned at {pin[:7]}" if pin else "folder"
             self.compare("web_app_dir", Found(rel, self.co.where(rel)), note=how)
         else:

@@ -19,21 +19,19 @@ class FactsError(Exception):
     """The facts or provenance file cannot be read."""
 
 
-def _plain(node: yaml.Node):
-    return yaml.safe_load(yaml.serialize(node))
-
-
-def _walk(node: yaml.Node, prefix: str, out: dict[str, tuple[object, int]]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
+def _walk(node: yaml.Node, data, prefix: str, out: dict[str, tuple[object, int]]) -> None:
+    """Pair each node with its loaded value (walked in parallel)."""
+    if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
+        values = list(data.values())
+        for (key_node, value_node), value in zip(node.value, values):
             key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            out[key] = (_plain(value_node), key_node.start_mark.line + 1)
-            _walk(value_node, key, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
+            out[key] = (value, key_node.start_mark.line + 1)
+            _walk(value_node, value, key, out)
+    elif isinstance(node, yaml.SequenceNode) and isinstance(data, list):
+        for i, (item, value) in enumerate(zip(node.value, data)):
             key = f"{prefix}[{i}]"
-            out[key] = (_plain(item), item.start_mark.line + 1)
-            _walk(item, key, out)
+            out[key] = (value, item.start_mark.line + 1)
+            _walk(item, value, key, out)
 
 
 @dataclass
@@ -73,10 +71,10 @@ def load(path: str | Path) -> Facts:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         raise FactsError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    lines: dict[str, tuple[object, int]] = {}
-    if root is not None:
-        _walk(root, "", lines)
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
         raise FactsError(f"{path}:1: expected a mapping at the top")
+    lines: dict[str, tuple[object, int]] = {}
+    if root is not None:
+        _walk(root, data, "", lines)
     return Facts(path, data, lines)
