@@ -294,3 +294,22 @@ def test_project_anchors_and_provenance_fit_the_facts_file(tmp_path):
                             env=env, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "counts: contradicted 0, settled 0, confirmed 0," in result.stdout
+
+
+def test_every_fixture_script_and_function_carries_provenance():
+    """Each modelled script in the fixture names its CVPlus file in
+    provenance.yaml, and every model path written there exists."""
+    import yaml
+    fixture = ROOT / "tests/snippets/fixture"
+    prov = yaml.safe_load((fixture / "provenance.yaml").read_text(encoding="utf-8"))
+    entries = {**prov["scripts"], **prov["functions"]}
+    models = {e["model"] for e in entries.values()}
+    for model in models:
+        if model.startswith("cvplus/"):
+            assert (fixture / model).is_file(), f"provenance.yaml names a missing model {model}"
+    helpers = {"cvplus/scripts/emergency/_common.sh"}
+    for script in sorted((fixture / "cvplus/scripts").rglob("*.sh")):
+        rel = str(script.relative_to(fixture))
+        assert rel in models or rel in helpers, f"{rel} has no provenance entry"
+    for entry in entries.values():
+        assert entry.get("cvplus") and entry.get("commit"), entry
