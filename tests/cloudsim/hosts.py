@@ -50,13 +50,20 @@ def env(port: int = PORT) -> dict[str, str]:
     return out
 
 
+# gcloud run puts the region before the override's host name
+# (googlecloudsdk/command_lib/run/connection_context.py): us-central1-run.googleapis.com
+REGIONAL_RUN_HOSTS = [f"{region}-run.googleapis.com" for region in ("us-central1",)]
+
+
 def hosts_file() -> str:
-    names = [*API_HOSTS.values(), *EXTRA_HOSTS]
+    names = [*API_HOSTS.values(), *EXTRA_HOSTS, *REGIONAL_RUN_HOSTS]
     return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n" + "".join(f"127.0.0.1\t{n}\n" for n in names)
 
 
 def api_of_host(host: str) -> str | None:
     name = host.split(":", 1)[0].lower()
+    if name in REGIONAL_RUN_HOSTS:
+        return "run"
     for api, known in API_HOSTS.items():
         if known == name:
             return api
