@@ -12,7 +12,7 @@ from cloudsim import discovery
 
 VERSIONS = {"firebasehosting": "v1beta1", "cloudfunctions": "v2", "run": "v2", "secretmanager": "v1",
             "firestore": "v1", "cloudresourcemanager": "v1", "serviceusage": "v1", "firebase": "v1beta1",
-            "firebaserules": "v1"}
+            "firebaserules": "v1", "artifactregistry": "v1"}
 
 
 def problems(world) -> list[str]:

@@ -142,8 +142,8 @@ def validate(doc: Document, schema: dict | str, value, where: str) -> list[str]:
             return [f"{where}: schema {ref} is not in {doc.label}"]
         schema = doc.schemas[ref]
     kind = schema.get("type", "any")
-    if kind == "any":
-        return []
+    if kind == "any" or value is None:
+        return []  # proto3 JSON: null is the field's default, accepted for every type
     if kind == "object":
         if not isinstance(value, dict):
             return [f"{where}: expected an object, got {type(value).__name__}"]

@@ -111,6 +111,8 @@ def test_the_request_log_names_methods_documents_and_errors(sim):
 def _copy(tmp_path: Path) -> Path:
     root = tmp_path / "tests"
     shutil.copytree(HERE, root / "cloudsim", ignore=shutil.ignore_patterns("__pycache__", "test_*.py"))
+    (root / "snippets").symlink_to(HERE.parent / "snippets")  # the fixture the world reads
+    (tmp_path / "source").symlink_to(HERE.parents[1] / "source")  # the facts file
     return root
 
 
@@ -149,3 +151,22 @@ def test_fault_a_handler_answer_outside_the_schema_is_an_error(tmp_path):
     assert result.stdout.startswith("500 "), result.stdout + result.stderr
     assert "firebasehosting.sites.versions.populateFiles" in result.stdout
     assert "response.colour: unknown field" in result.stdout
+
+
+def test_named_exceptions_are_served_and_logged(sim):
+    import http.client
+    from cloudsim.server import EXCEPTIONS
+    assert {e["name"] for e in EXCEPTIONS} == {"oauth-token", "hosting-file-upload", "functions-source-upload",
+                                                "extensions-instances-list"}
+    assert all(e["source"].strip() for e in EXCEPTIONS)
+    status, upload = sim("cloudfunctions", "POST", f"/v2/projects/{PROJECT}/locations/us-central1/functions:generateUploadUrl")
+    assert status == 200 and upload["uploadUrl"].startswith("http://storage.googleapis.com:")
+    port = int(upload["uploadUrl"].split(":")[2].split("/")[0])
+    path = upload["uploadUrl"].split(str(port), 1)[1]
+    for body, expected in ((b"PK\x03\x04zip", 200), (b"not a zip", 400)):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("PUT", path, body=body, headers={"Host": f"storage.googleapis.com:{port}",
+                                                      "Content-Type": "application/zip"})
+        assert conn.getresponse().status == expected
+        conn.close()
+    assert "functions-source-upload" in log.summary(sim.log)["exceptions"]

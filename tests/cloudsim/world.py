@@ -80,6 +80,13 @@ def fixture_functions() -> dict[str, str]:
 
 def add_functions(world: World, project_id: str, number: str, facts: dict) -> None:
     region = facts["region"]
+    # the repository Cloud Functions builds into, with the cleanup policy firebase-tools sets
+    # (node_modules/firebase-tools/lib/functions/artifacts.js: id firebase-functions-cleanup, 1 day)
+    repo = f"projects/{project_id}/locations/{region}/repositories/gcf-artifacts"
+    world.put("artifactregistry", repo, {"name": repo, "format": "DOCKER", "createTime": "2024-01-15T10:00:00.000Z",
+                                         "cleanupPolicies": {"firebase-functions-cleanup": {
+                                             "id": "firebase-functions-cleanup", "action": "DELETE",
+                                             "condition": {"tagState": "ANY", "olderThan": "86400s"}}}})
     for name, trigger in fixture_functions().items():
         if name not in facts["functions"]:
             raise ValueError(f"{FIXTURE_INDEX}: exports {name}, which source/_data/platform.yaml functions lacks")

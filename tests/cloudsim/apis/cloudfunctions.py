@@ -108,12 +108,14 @@ def patch(ctx):
         head, _, rest = path.partition(".")
         if rest and isinstance(fn.get(head), dict) and isinstance(body.get(head), dict):
             key = rest.split(".")[0]
-            if key in body[head]:
+            if body[head].get(key) is not None:
                 fn[head][key] = body[head][key]
             else:
                 fn[head].pop(key, None)
-        elif head in body:
+        elif body.get(head) is not None:
             fn[head] = body[head]
+        else:
+            fn.pop(head, None)
     fn["updateTime"] = ctx.world.now()
     fn = _roll_revision(ctx, fn)
     ctx.world.put(API, name, fn)
