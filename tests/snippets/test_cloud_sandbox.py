@@ -21,6 +21,8 @@ FACTS_PROJECT = "cvplus-dev"
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
     sandbox = Sandbox(tmp_path_factory.mktemp("cloud") / "box", world.path_dirs(), world.sandbox_env(), cloud=True)
+    setup = sandbox.run("cvplus-fixture fx >/dev/null && cd fx", timeout=120)
+    assert setup.status == 0, setup.output
     yield sandbox
     sandbox.close()
 
@@ -54,8 +56,6 @@ def test_endpoints_file_names_every_api(box):
 
 
 def test_fault_nodejs20_fixture_cannot_deploy_until_the_runtime_is_upgraded(box):
-    setup = box.run("cvplus-fixture fx >/dev/null && cd fx", timeout=120)
-    assert setup.status == 0, setup.output
     refused = box.run(f"firebase deploy --only functions:healthCheck --project {FACTS_PROJECT}", timeout=300)
     assert refused.status == 1, refused.output
     assert ("Error: Runtime Node.js 20 was decommissioned on 2026-10-30. To deploy you must first upgrade your "

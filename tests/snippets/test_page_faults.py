@@ -26,8 +26,8 @@ FAULTS = {
     "flag the real tool lacks": ("$ firebase deploy --only hosting --emergency\n", "unknown option '--emergency'"),
     # the real firebase CLI against the simulated Google APIs
     "output the real CLI does not print": (
-        "$ firebase hosting:channel:list --project {{ envs.dev.project_id }} --site {{ envs.dev.hosting_site }}"
-        " | grep live\nlive  (current release)\n", "output differs"),
+        "$ cvplus-fixture >/dev/null && cd cvplus && firebase hosting:channel:list --project {{ envs.dev.project_id }}"
+        " --site {{ envs.dev.hosting_site }} | grep live\nlive  (current release)\n", "output differs"),
     "endpoint the simulation lacks": (
         "$ firebase apps:list --project {{ envs.dev.project_id }}\n",
         "firebase.projects.searchApps): the simulation does not implement this method"),
