@@ -33,6 +33,7 @@ class Method:
     path: str                   # e.g. v1beta1/{+parent}/versions
     flat_regex: re.Pattern
     path_regex: re.Pattern
+    loose_regex: re.Pattern
     parameters: dict
     request: str | None         # schema name of the body
     response: str | None        # schema name of the answer
@@ -48,12 +49,17 @@ class Method:
         return self.id.split(".", 1)[1].rsplit(".", 1)[0]
 
 
-def _template_regex(template: str, flat: bool) -> re.Pattern:
+def _template_regex(template: str, flat: bool, loose_last: bool = False) -> re.Pattern:
+    """``{x}`` matches one segment in a flat path, ``{+x}`` any; with
+    ``loose_last`` the last parameter of a flat path may hold slashes (ids
+    such as Rules' ``firebase.storage/<bucket>`` release)."""
     out, pos = "", 0
-    for match in re.finditer(r"\{(\+?)([^}]+)\}", template):
+    params = list(re.finditer(r"\{(\+?)([^}]+)\}", template))
+    for index, match in enumerate(params):
         out += re.escape(template[pos:match.start()])
         name = re.sub(r"\W", "_", match.group(2))
-        out += f"(?P<{name}>.+?)" if match.group(1) and not flat else f"(?P<{name}>[^/:]+)"
+        wide = (match.group(1) and not flat) or (loose_last and index == len(params) - 1)
+        out += f"(?P<{name}>.+?)" if wide else f"(?P<{name}>[^/:]+)"
         pos = match.end()
     out += re.escape(template[pos:])
     return re.compile("^" + out + "$")
@@ -77,6 +83,7 @@ class Document:
                 self.methods.append(Method(
                     self.api, self.version, method["id"], method["httpMethod"], method["path"],
                     _template_regex(flat, True), _template_regex(method["path"], False),
+                    _template_regex(flat, True, loose_last=True),
                     method.get("parameters", {}), (method.get("request") or {}).get("$ref"),
                     (method.get("response") or {}).get("$ref"), self))
             self._walk(resource.get("resources", {}))
@@ -106,6 +113,8 @@ def route(api: str, http_method: str, path: str) -> tuple[Method, dict]:
     doc = document(api, version)
     candidates = [m for m in doc.methods if m.http_method == http_method and m.flat_regex.match(rel)]
     if not candidates:
+        candidates = [m for m in doc.methods if m.http_method == http_method and m.loose_regex.match(rel)]
+    if not candidates:
         raise ApiError(404, f"{http_method} {path}: no method of {doc.label} has this path")
     # the most literal template wins (fewest parameters)
     method = min(candidates, key=lambda m: m.flat_regex.pattern.count("(?P<"))
@@ -133,8 +142,8 @@ def validate(doc: Document, schema: dict | str, value, where: str) -> list[str]:
             return [f"{where}: schema {ref} is not in {doc.label}"]
         schema = doc.schemas[ref]
     kind = schema.get("type", "any")
-    if kind == "any":
-        return []
+    if kind == "any" or value is None:
+        return []  # proto3 JSON: null is the field's default, accepted for every type
     if kind == "object":
         if not isinstance(value, dict):
             return [f"{where}: expected an object, got {type(value).__name__}"]

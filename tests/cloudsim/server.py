@@ -47,6 +47,7 @@ class Context:
     raw: bytes
     headers: dict
     port: int
+    host: str = ""
     method: discovery.Method | None = None
     params: dict = field(default_factory=dict)
 
@@ -72,7 +73,7 @@ def custom_handlers(api: str) -> dict:
 def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
     """Route, check, answer. ``entry`` collects what the request log records."""
     for exc in EXCEPTIONS:
-        if exc["host"] == ctx.api and exc["method"] == ctx.http_method and re.search(exc["path"], ctx.path):
+        if exc["host"] == ctx.host and exc["method"] == ctx.http_method and re.search(exc["path"], ctx.path):
             entry["exception"] = exc["name"]
             return 200, _handler(exc["handler"])(ctx)
     if ctx.api not in hosts.API_HOSTS:
@@ -82,6 +83,8 @@ def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
     entry.update(method=method.id, doc=method.doc.label)
     discovery.check_query(method, ctx.query)
     if method.request:
+        if not ctx.raw:
+            ctx.body = {}  # no body: the request message with every field unset, as Google's JSON mapping reads it
         if not isinstance(ctx.body, dict):
             raise ApiError(400, f"{ctx.http_method} {ctx.path} ({method.id}): expected a JSON {method.request} body")
         problems = discovery.validate(method.doc, method.request, ctx.body, "request")
@@ -128,7 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 body = None
         ctx = Context(self.server.world, api, self.command, parts.path, query, body, raw,
-                      dict(self.headers), self.server.server_address[1])
+                      dict(self.headers), self.server.server_address[1],
+                      self.headers.get("Host", "").split(":", 1)[0].lower())
         entry = {"api": api, "http": f"{self.command} {parts.path}"}
         try:
             status, answer = serve_one(ctx, entry)

@@ -13,7 +13,10 @@ bundled gtoken posts a key's JWT grant to the hard-coded
 ``https://www.googleapis.com/oauth2/v4/token``
 (node_modules/firebase-tools/node_modules/gtoken/build/src/index.js:33), which
 no override moves; the refresh-token grant goes to ``FIREBASE_TOKEN_URL``.
-The account and its tokens are made up per sandbox and never committed.
+The account and its tokens are made up per sandbox and never committed. A
+cached, empty message of the day (``motd.fetched``) keeps the CLI from
+fetching it from the network (lib/fetchMOTD.js), as on a machine that ran
+the CLI within the day.
 The CLI's actAs check calls ``iam.googleapis.com`` without an override: in
 the sandbox that host is loopback, nothing listens on 443, and the CLI only
 logs the failure at debug level.
@@ -40,7 +43,7 @@ def prepare(folder: Path, home: Path) -> dict[str, str]:
     account = {"user": {"email": OPERATOR}, "tokens": {
         "access_token": "expired-" + secrets.token_hex(8), "refresh_token": "cloudsim-" + secrets.token_hex(16),
         "expires_at": 1, "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/cloud-platform"},
-        "usage": False, "motd": {"lastFetched": 4102444800000}}
+        "usage": False, "motd": {"fetched": 4102444800000}}
     (store / "firebase-tools.json").write_text(json.dumps(account, indent=2), encoding="utf-8")
     return {**hosts.env(), "CVPLUS_CLOUDSIM_ENDPOINTS": str(folder / "endpoints.json"),
             "CVPLUS_CLOUDSIM_LOG": str(folder / "requests.jsonl")}

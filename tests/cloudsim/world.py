@@ -2,8 +2,10 @@
 
 From ``source/_data/platform.yaml``: a project per environment (Resource
 Manager, Firebase, enabled services), its Hosting site with a live release,
-every function of ``functions`` as a Cloud Functions v2 function with a
-Cloud Run service and revision, every function secret with one enabled
+every function the fixture checkout exports (tests/snippets/fixture/cvplus/
+functions/index.js; its settings from ``functions`` of the facts) as a Cloud
+Functions v2 function with a Cloud Run service and revision, so a full
+deploy of the fixture neither creates nor deletes functions, every function secret with one enabled
 version, the Firestore default database with a backup schedule, and an IAM
 policy. Every value here is either a fact or named as the simulation's own
 (timestamps from a fixed clock, project numbers derived from the ID).
@@ -58,6 +60,7 @@ def add_project(world: World, project_id: str, display: str, site: str, facts: d
     add_functions(world, project_id, number, facts)
     add_secrets(world, project_id, number, facts)
     add_firestore(world, project_id, facts)
+    add_rules(world, project_id)
 
 
 def add_site(world: World, project_id: str, site: str, default: bool) -> None:
@@ -65,13 +68,32 @@ def add_site(world: World, project_id: str, site: str, default: bool) -> None:
     firebasehosting.seed_site(world, project_id, site, default)
 
 
+FIXTURE_INDEX = ROOT / "tests" / "snippets" / "fixture" / "cvplus" / "functions" / "index.js"
+
+
+def fixture_functions() -> dict[str, str]:
+    """Name -> trigger (https, callable) of what the fixture's functions/index.js exports."""
+    import re
+    found = re.findall(r"^exports\.(\w+)\s*=\s*(onRequest|onCall)\b", FIXTURE_INDEX.read_text(encoding="utf-8"), re.M)
+    return {name: "https" if kind == "onRequest" else "callable" for name, kind in found}
+
+
 def add_functions(world: World, project_id: str, number: str, facts: dict) -> None:
     region = facts["region"]
-    for name, spec in facts["functions"].items():
+    # the repository Cloud Functions builds into, with the cleanup policy firebase-tools sets
+    # (node_modules/firebase-tools/lib/functions/artifacts.js: id firebase-functions-cleanup, 1 day)
+    repo = f"projects/{project_id}/locations/{region}/repositories/gcf-artifacts"
+    world.put("artifactregistry", repo, {"name": repo, "format": "DOCKER", "createTime": "2024-01-15T10:00:00.000Z",
+                                         "cleanupPolicies": {"firebase-functions-cleanup": {
+                                             "id": "firebase-functions-cleanup", "action": "DELETE",
+                                             "condition": {"tagState": "ANY", "olderThan": "86400s"}}}})
+    for name, trigger in fixture_functions().items():
+        if name not in facts["functions"]:
+            raise ValueError(f"{FIXTURE_INDEX}: exports {name}, which source/_data/platform.yaml functions lacks")
+        spec = facts["functions"][name]
         service = name.lower()
         revision = f"{service}-00001-{world.new_id()[:3]}"
         full = f"projects/{project_id}/locations/{region}/functions/{name}"
-        trigger = spec.get("trigger", "https")
         labels = {"deployment-tool": "cli-firebase", "firebase-functions-hash": world.new_id()}
         if trigger == "callable":
             labels["deployment-callable"] = "true"
@@ -84,13 +106,11 @@ def add_functions(world: World, project_id: str, number: str, facts: dict) -> No
             "serviceConfig": {
                 "service": f"projects/{project_id}/locations/{region}/services/{service}",
                 "revision": revision, "uri": f"https://{service}-{number}.{region}.run.app",
-                "timeoutSeconds": int(spec.get("timeout_s", 60)), "availableMemory": spec.get("memory", "256Mi"),
+                "timeoutSeconds": int(spec.get("timeout_s", 60)), "availableMemory": spec.get("memory", "256MiB").replace("iB", "i"),
                 "maxInstanceCount": int(spec.get("max_instances", 100)), "ingressSettings": "ALLOW_ALL",
                 "serviceAccountEmail": f"{number}-compute@developer.gserviceaccount.com"},
             "url": f"https://{region}-{project_id}.cloudfunctions.net/{name}",
         }
-        if trigger == "schedule":
-            fn["labels"]["deployment-scheduled"] = "true"
         world.put("cloudfunctions", full, fn)
         svc = f"projects/{project_id}/locations/{region}/services/{service}"
         world.put("run", svc, {"name": svc, "uri": fn["serviceConfig"]["uri"], "latestReadyRevision": f"{svc}/revisions/{revision}",
@@ -118,6 +138,19 @@ def add_firestore(world: World, project_id: str, facts: dict) -> None:
                                   "concurrencyMode": "PESSIMISTIC", "pointInTimeRecoveryEnablement":
                                   "POINT_IN_TIME_RECOVERY_DISABLED", "deleteProtectionState":
                                   "DELETE_PROTECTION_DISABLED", "createTime": "2024-01-15T10:00:00.000Z"})
+
+
+def add_rules(world: World, project_id: str) -> None:
+    """The live rules releases: Firestore and the default Storage bucket, each on one ruleset."""
+    for release, service in (("cloud.firestore", "cloud.firestore"),
+                             (f"firebase.storage/{project_id}.appspot.com", "firebase.storage")):
+        ruleset = f"projects/{project_id}/rulesets/{world.new_id()}"
+        world.put("firebaserules", ruleset, {"name": ruleset, "createTime": world.now(), "source": {"files": [
+            {"name": "firestore.rules" if service == "cloud.firestore" else "storage.rules",
+             "content": f"rules_version = '2';\nservice {service} {{}}\n"}]}})
+        world.put("firebaserules", f"projects/{project_id}/releases/{release}", {
+            "name": f"projects/{project_id}/releases/{release}", "rulesetName": ruleset,
+            "createTime": world.now(), "updateTime": world.now()})
 
 
 def build_world(seed: int = 13) -> World:
