@@ -161,7 +161,7 @@ rm -f "$SIM/endpoints.json"
 PYTHONPATH="$ROOT/tests" "$PY" -m cloudsim --endpoints "$SIM/endpoints.json" --log "$SIM/requests.jsonl" &
 SIMPID=$!
 for _ in $(seq 100); do [ -f "$SIM/endpoints.json" ] && break; sleep 0.05; done
-export CVPLUS_CLOUDSIM_ENDPOINTS="$SIM/endpoints.json" CVPLUS_PYTHON="$PY" PATH="$STANDIN_BIN:/usr/bin:/bin"
+export CVPLUS_CLOUDSIM_ENDPOINTS="$SIM/endpoints.json" CVPLUS_GCLOUD_REST=1 CVPLUS_PYTHON="$PY" PATH="$STANDIN_BIN:/usr/bin:/bin"
 cd "$WORK"
 timeout 20 bash -c "$CMD" > "$SIM/out" 2> "$SIM/err" < /dev/null
 echo $? > "$SIM/rc"
@@ -200,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gcloud", default="/usr/bin/gcloud", help="the real gcloud to compare with")
     parser.add_argument("--only", help="compare only invocations containing this text")
+    parser.add_argument("--jobs", type=int, default=4, help="invocations compared at once")
     args = parser.parse_args(argv)
     from cloudsim import hosts
 
@@ -207,22 +208,23 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".hosts", delete=False) as handle:
         handle.write(hosts.hosts_file())
         hosts_file = Path(handle.name)
-    results = []
-    for call in calls:
+    def compare(call: dict) -> dict:
         entry = dict(call)
-        if args.only and args.only not in call["command"]:
-            continue
         unresolved = sorted(set(re.findall(r"\$\{?(\w+)", call["command"])))
         if unresolved:
             entry.update(verdict="not compared", reason="needs the page's earlier steps for $" + ", $".join(unresolved))
-            results.append(entry)
-            continue
+            return entry
         standin = run_one(call["command"], None, hosts_file)
         real = run_one(call["command"], args.gcloud, hosts_file)
         same = standin["status"] == real["status"] and standin["stdout"] == real["stdout"]
         entry.update(verdict="same" if same else "different", standin=standin, real=real)
-        results.append(entry)
         print(f"{entry['verdict']:>13}  {call['source']}  {call['command'][:90]}", flush=True)
+        return entry
+
+    from concurrent.futures import ThreadPoolExecutor
+    chosen = [c for c in calls if not args.only or args.only in c["command"]]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(compare, chosen))
     report = {
         "gcloud": gcloud_version(args.gcloud),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),

@@ -130,7 +130,9 @@ def sandbox_env() -> dict[str, str]:
     # FUNCTIONS_DISCOVERY_TIMEOUT: firebase-tools waits 10 s for the functions SDK to describe the
     # codebase (lib/deploy/functions/runtimes/discovery/index.js); a loaded test machine needs longer.
     return {"CVPLUS_GRAMMAR_DIR": str(GRAMMAR_DIR), "CVPLUS_REAL_FIREBASE": str(REAL_FIREBASE),
-            "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0", "FUNCTIONS_DISCOVERY_TIMEOUT": "60"}
+            "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0", "FUNCTIONS_DISCOVERY_TIMEOUT": "60",
+            # the developer's real gcloud instead of the stand-in (tests/snippets/standins/real_gcloud.py)
+            **({"CVPLUS_REAL_GCLOUD": os.environ["CVPLUS_REAL_GCLOUD"]} if os.environ.get("CVPLUS_REAL_GCLOUD") else {})}
 
 
 def main(argv: list[str]) -> int:

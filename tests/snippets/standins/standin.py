@@ -912,7 +912,7 @@ def main(tool: str, argv: list[str]) -> int:
             if not REAL_FIREBASE:
                 raise Unsimulated("the real firebase-tools is not on this sandbox")
             os.execv(REAL_FIREBASE, [REAL_FIREBASE, *argv])
-        if tool == "gcloud" and os.environ.get("CVPLUS_CLOUDSIM_ENDPOINTS"):
+        if tool == "gcloud" and os.environ.get("CVPLUS_GCLOUD_REST") and os.environ.get("CVPLUS_CLOUDSIM_ENDPOINTS"):
             import gcloud_rest  # the REST client of the simulated Google APIs
             if name in gcloud_rest.load_table():
                 return gcloud_rest.run(name, options, args)
