@@ -163,7 +163,7 @@ SIMPID=$!
 for _ in $(seq 100); do [ -f "$SIM/endpoints.json" ] && break; sleep 0.05; done
 export CVPLUS_CLOUDSIM_ENDPOINTS="$SIM/endpoints.json" CVPLUS_GCLOUD_REST=1 CVPLUS_PYTHON="$PY" PATH="$STANDIN_BIN:/usr/bin:/bin"
 cd "$WORK"
-timeout 20 bash -c "$CMD" > "$SIM/out" 2> "$SIM/err" < /dev/null
+timeout 90 bash -c "$CMD" > "$SIM/out" 2> "$SIM/err" < /dev/null
 echo $? > "$SIM/rc"
 kill $SIMPID
 """
@@ -184,7 +184,7 @@ def run_one(command: str, real: str | None, hosts_file: Path) -> dict:
                 "--die-with-parent", "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
-        subprocess.run(argv + ["bash", "-c", _RUN_ONE], timeout=180, check=False)
+        subprocess.run(argv + ["bash", "-c", _RUN_ONE], timeout=300, check=False)
         read = lambda name: (sim / name).read_text(encoding="utf-8", errors="replace") if (sim / name).exists() else ""
         return {"status": int(read("rc").strip() or -1), "stdout": read("out"), "stderr": read("err")[-2000:]}
 
@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         standin = run_one(call["command"], None, hosts_file)
         real = run_one(call["command"], args.gcloud, hosts_file)
         same = standin["status"] == real["status"] and standin["stdout"] == real["stdout"]
-        entry.update(verdict="same" if same else "different", standin=standin, real=real)
+        verdict = "different" if not same else "same" if real["status"] == 0 else "both fail"
+        entry.update(verdict=verdict, standin=standin, real=real)
         print(f"{entry['verdict']:>13}  {call['source']}  {call['command'][:90]}", flush=True)
         return entry
 
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "gcloud": gcloud_version(args.gcloud),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "inputs": inputs_digest(calls=calls),
-        "counts": {v: sum(1 for r in results if r["verdict"] == v) for v in ("same", "different", "not compared")},
+        "counts": {v: sum(1 for r in results if r["verdict"] == v) for v in ("same", "both fail", "different", "not compared")},
         "invocations": results,
     }
     if args.only:

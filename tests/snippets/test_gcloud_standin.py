@@ -56,14 +56,14 @@ def test_a_flag_the_real_gcloud_lacks_stays_refused_on_the_rest_path(tmp_path):
     endpoints = tmp_path / "endpoints.json"
     endpoints.write_text(json.dumps({"firestore": "http://127.0.0.1:9"}), encoding="utf-8")
     done = _standin("firestore", "databases", "describe", "--project", "p", "--pinned",
-                    CVPLUS_CLOUDSIM_ENDPOINTS=str(endpoints))
+                    CVPLUS_CLOUDSIM_ENDPOINTS=str(endpoints), CVPLUS_GCLOUD_REST="1")
     assert done.returncode == 2, done.stderr
     assert "REFUSED: unknown option '--pinned'" in done.stderr
 
 
 def test_without_the_simulation_a_rest_command_says_so(tmp_path):
     done = _standin("firestore", "databases", "describe", "--project", "p",
-                    CVPLUS_CLOUDSIM_ENDPOINTS=str(tmp_path / "absent.json"))
+                    CVPLUS_CLOUDSIM_ENDPOINTS=str(tmp_path / "absent.json"), CVPLUS_GCLOUD_REST="1")
     assert done.returncode == 1
     assert "simulated Google APIs are not running" in done.stderr
 
