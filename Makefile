@@ -11,7 +11,7 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due benchmark reality
+.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
@@ -84,6 +84,12 @@ test:
 	  status=$$?; \
 	  $(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html || exit 1; \
 	  exit $$status
+
+# Every gcloud invocation of the manual, stand-in vs the real gcloud, against
+# the same simulated APIs (needs a real gcloud: GCLOUD=/path/to/gcloud).
+GCLOUD ?= /usr/bin/gcloud
+gcloud-diff: setup
+	$(PYTHON) tests/snippets/gcloud_diff.py --gcloud $(GCLOUD)
 
 clean:
 	rm -rf $(BUILDDIR)

@@ -136,7 +136,7 @@ def bench_snippets() -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         for number, (docname, steps) in enumerate(pages.items()):
-            box = Sandbox(Path(tmp) / f"h{number}", world.path_dirs(), env_extra)
+            box = Sandbox(Path(tmp) / f"h{number}", world.path_dirs(), env_extra, cloud=True)
             for code in steps:
                 box.run(code)
             box.close()
@@ -161,12 +161,43 @@ def bench_snippets() -> list[tuple[str, str]]:
         plain = time.perf_counter() - start
     rows = [(f"harness vs plain bash ({commands} commands, {len(pages)} pages)",
              f"{harness:.2f} s vs {plain:.2f} s = {harness / plain:.1f}x, {1000 * (harness - plain) / commands:.0f} ms overhead per command")]
+    rows.append(bench_firebase_command())
     env = {**os.environ, "CVPLUS_BUILT": str(ROOT / "build" / "html")}
     suite = [str(PY), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/snippets/test_manual_snippets.py"]
     one = timed(suite + ["-n", "0"], ROOT, env)
     two = timed(suite + ["-n", "2", "--dist", "loadgroup"], ROOT, env)
     rows.append(("snippet suite, 1 worker / 2 workers", f"{one:.1f} s / {two:.1f} s = {100 * two / one:.0f} %"))
     return rows
+
+
+FIREBASE_COMMANDS = ["firebase hosting:channel:list --project cvplus-dev --site cvplus-dev",
+                     "firebase functions:secrets:get STRIPE_SECRET_KEY --project cvplus-dev",
+                     "firebase functions:list --project cvplus-dev"]
+
+
+def bench_firebase_command(repeat: int = 2) -> tuple[str, str]:
+    """Harness cost of one firebase command: the real CLI against the simulated
+    Google APIs (including the sandbox's server start, shared by a page's steps)."""
+    import world
+    from sandbox import Sandbox
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        box = Sandbox(Path(tmp) / "fb", world.path_dirs(), world.sandbox_env(), cloud=True)
+        box.run("true", timeout=120)
+        startup = time.perf_counter() - start
+        times = []
+        for _ in range(repeat):
+            for command in FIREBASE_COMMANDS:
+                began = time.perf_counter()
+                result = box.run(command, timeout=300)
+                times.append(time.perf_counter() - began)
+                if result.status != 0:
+                    raise SystemExit(f"benchmark: {command} failed:\n{result.output}")
+        box.close()
+    mean = sum(times) / len(times)
+    return (f"firebase command, real CLI + simulated APIs ({len(times)} runs)",
+            f"{mean:.2f} s per command (sandbox with server up: {startup:.2f} s once per page)")
 
 
 def main() -> int:

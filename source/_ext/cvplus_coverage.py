@@ -88,6 +88,33 @@ def procedure_status(need: dict[str, Any], results: dict[str, list[dict[str, Any
     return "manual", ""
 
 
+def procedure_runs(need: dict[str, Any], results: dict[str, list[dict[str, Any]]],
+                   current_hashes: dict[str, set[str]]) -> dict[str, Any]:
+    """What the procedure's current snippets ran against (tools) and the simulated
+    Google APIs' request-log summary, merged over their newest results."""
+    shown = current_hashes.get(need["id"], set())
+    newest: dict[str, dict[str, Any]] = {}
+    for r in results.get(need["id"], []):
+        if r.get("outcome") in ("passed", "failed") and r.get("sha256") in shown:
+            if r.get("finished", "") >= newest.get(r["sha256"], {}).get("finished", ""):
+                newest[r["sha256"]] = r
+    tools: list[str] = []
+    endpoints: dict[str, int] = {}
+    documents: set[str] = set()
+    exceptions: set[str] = set()
+    requests = 0
+    for r in newest.values():
+        tools += [t for t in r.get("ran_against", []) if t not in tools]
+        cloud = r.get("cloud") or {}
+        requests += cloud.get("requests", 0)
+        for name, count in cloud.get("endpoints", {}).items():
+            endpoints[name] = endpoints.get(name, 0) + count
+        documents.update(cloud.get("documents", []))
+        exceptions.update(cloud.get("exceptions", []))
+    return {"ran_against": tools, "cloud": {"requests": requests, "endpoints": dict(sorted(endpoints.items())),
+                                            "documents": sorted(documents), "exceptions": sorted(exceptions)}}
+
+
 def control_status(proc_states: list[str]) -> str:
     if not proc_states:
         return "uncovered"
@@ -109,7 +136,8 @@ def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, 
         for target in split_list(need.get("implements")):
             carried_by.setdefault(target, []).append(need["id"])
     procs = {
-        nid: dict(zip(("status", "date"), procedure_status(n, results, current_hashes, manual_needs)))
+        nid: {**dict(zip(("status", "date"), procedure_status(n, results, current_hashes, manual_needs))),
+              **procedure_runs(n, results, current_hashes)}
         for nid, n in needs.items() if n["type"] == "procedure"
     }
     rows = []
@@ -233,6 +261,8 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
         for p in r["procedures"]:
             procs.append(nodes.line("", "", _need_ref(app, fromdocname, needs.get(p["id"]), p["id"]),
                                     nodes.Text(" "), _status(p["status"])))
+            if p.get("ran_against"):
+                procs.append(nodes.line("", "", nodes.emphasis(text="ran against: " + "; ".join(p["ran_against"]))))
         evidence = [nodes.line("", "", _need_ref(app, fromdocname, needs.get(e), e)) for e in r["evidence"]]
         status_cell = nodes.line_block("", nodes.line("", "", _status(r["status"])))
         if r["to_confirm"]:
@@ -371,6 +401,14 @@ def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict
         para += _status(proc["status"])
         if proc["date"]:
             para += nodes.Text(f" (last run {proc['date'][:10]})")
+        if proc.get("ran_against"):
+            para += nodes.Text(" · ran against: " + "; ".join(proc["ran_against"]))
+        cloud = proc.get("cloud") or {}
+        if cloud.get("requests"):
+            para += nodes.Text(
+                f" · simulated Google APIs: {cloud['requests']} requests to {len(cloud['endpoints'])} endpoints"
+                f" ({', '.join(cloud['endpoints'])}), checked against {', '.join(cloud['documents']) or 'no document'}"
+                + (f"; named exceptions: {', '.join(cloud['exceptions'])}" if cloud["exceptions"] else ""))
     else:
         row = rows.get(need["id"])
         if row is None:

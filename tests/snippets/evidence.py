@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,6 +33,42 @@ def load_manifest() -> dict:
 
 def snippet_test_id(snippet: dict) -> str:
     return f"{snippet['docname']}::{snippet['need'] or 'page'}::L{snippet['line']}"
+
+
+def firebase_tools_version() -> str:
+    package = ROOT / "node_modules" / "firebase-tools" / "package.json"
+    return json.loads(package.read_text(encoding="utf-8"))["version"] if package.is_file() else "?"
+
+
+TOOL_PATTERNS = [  # what a snippet ran against, from its text: (pattern, label)
+    (r"(?<![\w./-])firebase\s+emulators:", "Firebase emulators (real, offline)"),
+    (r"(?<![\w./-])gcloud\s", "gcloud"),  # labelled by gcloud_label()
+    (r"(?<![\w./-])stripe\s", "stripe CLI (stand-in)"),
+]
+
+
+def gcloud_label() -> str:
+    """The real gcloud's version when the sandbox ran it (CVPLUS_REAL_GCLOUD), else
+    the stand-in with the date of the differential report it was last compared in."""
+    real = os.environ.get("CVPLUS_REAL_GCLOUD")
+    if real:
+        from gcloud_diff import gcloud_version
+        return f"gcloud {gcloud_version(real)} (real, simulated Google APIs)"
+    report = ROOT / "tests" / "snippets" / "standins" / "gcloud-diff-report.json"
+    date = json.loads(report.read_text(encoding="utf-8"))["date"] if report.is_file() else "none"
+    return f"gcloud (stand-in, differential report {date})"
+
+
+def ran_against(text: str, cloud: dict | None) -> list[str]:
+    """Labels of the tools a snippet ran against. The real firebase CLI counts
+    when the snippet names it or when the simulated Google APIs were called
+    (a fixture script running firebase)."""
+    labels = [gcloud_label() if label == "gcloud" else label
+              for pattern, label in TOOL_PATTERNS if re.search(pattern, text)]
+    calls_cli = re.search(r"(?<![\w./-])firebase\s+(?!emulators:)\S", text)
+    if calls_cli or (cloud or {}).get("requests"):
+        labels.insert(0, f"firebase-tools {firebase_tools_version()} (real CLI, simulated Google APIs)")
+    return labels
 
 
 def record(entry: dict) -> None:

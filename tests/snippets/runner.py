@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from cloudsim import log as cloudlog
 from cvplus_transcript import matches, parse, diff
 from sandbox import Sandbox
 
@@ -16,6 +17,17 @@ DEFAULT_TIMEOUT = float(os.environ.get("CVPLUS_SNIPPET_TIMEOUT", "60"))
 class Verdict:
     passed: bool
     message: str = ""
+    cloud: dict | None = None   # the simulated Google APIs' request-log summary for this snippet
+
+
+def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+    """Run and judge one snippet; note which simulated endpoints it reached."""
+    start = cloudlog.lines(sandbox.cloud_log)
+    verdict = _run(snippet, sandbox, timeout)
+    verdict.cloud = cloudlog.summary(sandbox.cloud_log, start) or None
+    if verdict.cloud and verdict.cloud.get("errors") and not verdict.passed:
+        verdict.message += "\n--- simulated Google APIs answered errors\n" + "\n".join(verdict.cloud["errors"])
+    return verdict
 
 
 def where(snippet: dict, offset: int = 1) -> str:
@@ -23,7 +35,7 @@ def where(snippet: dict, offset: int = 1) -> str:
     return f"{snippet['source']}:{snippet['line'] + offset}"
 
 
-def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+def _run(snippet: dict, sandbox: Sandbox, timeout: float) -> Verdict:
     if snippet["mode"] == "script":
         result = sandbox.run(snippet["text"], timeout=timeout)
         if result.timed_out:
@@ -51,7 +63,8 @@ class Sessions:
     """One sandbox per page, created on first use with the page's setup."""
 
     def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, cloud: bool = True):
+        self.cloud = cloud
         self.root = root
         self.pages = pages
         self.path_dirs = path_dirs or []
@@ -61,7 +74,7 @@ class Sessions:
 
     def get(self, docname: str) -> Sandbox:
         if docname not in self.open:
-            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs, self.extra_env)
+            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs, self.extra_env, self.cloud)
             self.open[docname] = box
             for code in self.pages.get(docname, {}).get("setup", []):
                 result = box.run(code, timeout=DEFAULT_TIMEOUT)

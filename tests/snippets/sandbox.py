@@ -10,6 +10,12 @@ starts on purpose (an emulator, ``stripe listen``) live on until the page's
 session closes, and are then killed with the container. Variables,
 functions and the working directory carry from one step to the next
 through a state file.
+
+With ``cloud=True`` the container also runs the simulated Google APIs
+(tests/cloudsim) on loopback in its own network namespace: the executor
+starts the server before the first step and waits for its endpoints file;
+a generated hosts file (every API host name -> 127.0.0.1) is bound over
+/etc/hosts, and the environment points firebase-tools at the server.
 """
 
 from __future__ import annotations
@@ -37,6 +43,11 @@ __cvplus_save() {
 }
 trap __cvplus_save EXIT
 """
+CLOUD_START = r"""
+( cd "$CVPLUS_CLOUDSIM_DIR" && exec "$CVPLUS_CLOUDSIM_PYTHON" -m cloudsim --endpoints "$CVPLUS_CLOUDSIM_ENDPOINTS" \
+    --log "$CVPLUS_CLOUDSIM_LOG" ) > "$CVPLUS_CTL/cloudsim.err" 2>&1 < /dev/null &
+for _ in $(seq 600); do [ -s "$CVPLUS_CLOUDSIM_ENDPOINTS" ] && break; sleep 0.05; done
+"""
 EXECUTOR = r"""
 exec 3<> "$CVPLUS_CTL/fifo"
 while read -r name limit <&3; do
@@ -56,7 +67,8 @@ class Result:
 
 
 class Sandbox:
-    def __init__(self, root: Path, path_dirs: list[Path] | None = None, extra_env: dict[str, str] | None = None):
+    def __init__(self, root: Path, path_dirs: list[Path] | None = None, extra_env: dict[str, str] | None = None,
+                 cloud: bool = False):
         if BWRAP is None:
             raise RuntimeError("bubblewrap (bwrap) is not installed: run scripts/setup.sh")
         self.root = root
@@ -71,6 +83,18 @@ class Sandbox:
         self.path = ":".join([*(str(p) for p in path_dirs or []), "/usr/local/bin", "/usr/bin", "/bin"])
         self.proc: subprocess.Popen | None = None
         self.steps = 0
+        self.cloud_dir: Path | None = None
+        if cloud:
+            from cloudsim import session
+            self.cloud_dir = root / "cloudsim"
+            self.extra_env = {**self.extra_env, **session.prepare(self.cloud_dir, self.home),
+                              "CVPLUS_CLOUDSIM_DIR": str(PROJECT / "tests"),
+                              "CVPLUS_CLOUDSIM_PYTHON": session.server_command(self.cloud_dir)[0]}
+
+    @property
+    def cloud_log(self) -> Path | None:
+        """The simulation's request log (one JSON line per request), if this sandbox runs it."""
+        return self.cloud_dir / "requests.jsonl" if self.cloud_dir else None
 
     def _argv(self) -> list[str]:
         env = {**ALLOWED_ENV, "HOME": str(self.home), "PATH": self.path, "TMPDIR": "/tmp",
@@ -79,9 +103,11 @@ class Sandbox:
         argv = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                 "--ro-bind", str(PROJECT), str(PROJECT), "--bind", str(self.root), str(self.root), "--unshare-net", "--unshare-ipc", "--unshare-pid",
                 "--die-with-parent", "--new-session", "--clearenv", "--chdir", str(self.work)]
+        if self.cloud_dir is not None:
+            argv += ["--ro-bind", str(self.cloud_dir / "hosts"), "/etc/hosts"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
-        return argv + ["/bin/bash", "--noprofile", "--norc", "-c", EXECUTOR]
+        return argv + ["/bin/bash", "--noprofile", "--norc", "-c", (CLOUD_START if self.cloud_dir else "") + EXECUTOR]
 
     def _start(self) -> None:
         fifo = self.ctl / "fifo"

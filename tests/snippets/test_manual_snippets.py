@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence import load_manifest, record, snippet_test_id
+from evidence import load_manifest, ran_against, record, snippet_test_id
 import world
 from runner import Sessions, run_snippet
 
@@ -43,6 +43,9 @@ def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
         record({**base, "outcome": "failed"})
         pytest.fail(sessions.setup_failures[snippet["docname"]])
     verdict = run_snippet(snippet, box)
-    record({**base, "outcome": "passed" if verdict.passed else "failed"})
+    ran = {"ran_against": ran_against(snippet["text"], verdict.cloud)}
+    if verdict.cloud:
+        ran["cloud"] = verdict.cloud
+    record({**base, "outcome": "passed" if verdict.passed else "failed", **ran})
     if not verdict.passed:
         pytest.fail(verdict.message, pytrace=False)

@@ -24,7 +24,15 @@ FAULTS = {
     "reaches the network": ("$ curl -sS --max-time 5 http://192.0.2.10/\n", "curl: (7)"),
     "writes outside the sandbox": ("$ echo leak > /etc/cvplus-leak\n", "Read-only file system"),
     "flag the real tool lacks": ("$ firebase deploy --only hosting --emergency\n", "unknown option '--emergency'"),
+    # the real firebase CLI against the simulated Google APIs
+    "output the real CLI does not print": (
+        "$ cvplus-fixture >/dev/null && cd cvplus && firebase hosting:channel:list --project {{ envs.dev.project_id }}"
+        " --site {{ envs.dev.hosting_site }} | grep live\nlive  (current release)\n", "output differs"),
+    "endpoint the simulation lacks": (
+        "$ firebase apps:list --project {{ envs.dev.project_id }}\n",
+        "firebase.projects.searchApps): the simulation does not implement this method"),
 }
+SLOW = {"flag the real tool lacks", "output the real CLI does not print", "endpoint the simulation lacks"}
 
 
 def _inject(root: Path, blocks: dict[str, str]) -> dict[str, int]:
@@ -66,7 +74,7 @@ def test_fault_is_caught_at_page_and_line(name: str, faulty_manual, tmp_path: Pa
     snippet = by_line[lines[name]]
     sessions = Sessions(tmp_path, manifest["pages"], world.path_dirs(), world.sandbox_env())
     try:
-        verdict = run_snippet(snippet, sessions.get(snippet["docname"]), timeout=3)
+        verdict = run_snippet(snippet, sessions.get(snippet["docname"]), timeout=120 if name in SLOW else 3)
     finally:
         sessions.close()
     assert not verdict.passed

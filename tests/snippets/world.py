@@ -4,9 +4,12 @@
   of CVPlus: firebase.json and .firebaserc generated from the facts file,
   the reference functions codebase, rules, a built frontend, and models of
   the deployment scripts with exactly the real scripts' flags.
-- ``firebase``, ``gcloud`` and ``stripe`` on PATH are the grammar-checking,
-  stateful stand-ins; ``firebase emulators:*`` runs the real firebase-tools
-  offline (Functions, Hosting, Auth).
+- ``firebase`` on PATH is the real, pinned firebase-tools
+  (node_modules/.bin/firebase), talking to the simulated Google APIs the
+  sandbox runs on loopback (tests/cloudsim); ``firebase emulators:*`` runs
+  the real emulators offline (Functions, Hosting, Auth).
+- ``gcloud`` and ``stripe`` on PATH are the grammar-checking, stateful
+  stand-ins.
 """
 
 from __future__ import annotations
@@ -102,8 +105,14 @@ def lay_out_fixture(dest: Path, runtime: str | None = None) -> None:
 
 
 def path_dirs() -> list[Path]:
-    """PATH folders: the stand-ins, then one holding ``cvplus-fixture``."""
+    """PATH folders: one holding ``cvplus-fixture`` and the real ``firebase``, then the stand-ins."""
     TOOLS_DIR.mkdir(parents=True, exist_ok=True)
+    firebase = TOOLS_DIR / "firebase"
+    if not firebase.is_symlink():
+        link = firebase.with_name(f".firebase.{os.getpid()}")
+        link.unlink(missing_ok=True)
+        link.symlink_to(REAL_FIREBASE)
+        link.replace(firebase)
     helper = TOOLS_DIR / "cvplus-fixture"
     text = ("#!/bin/sh\n# Lay out a fixture checkout of CVPlus: cvplus-fixture [--runtime nodejsNN] [DIR]\n"
             f'exec "{sys.executable}" "{Path(__file__)}" "$@"\n')
@@ -113,13 +122,17 @@ def path_dirs() -> list[Path]:
         fresh.write_text(text, encoding="utf-8")
         fresh.chmod(0o755)
         fresh.replace(helper)
-    return [STANDIN_BIN, TOOLS_DIR]
+    return [TOOLS_DIR, STANDIN_BIN]
 
 
 def sandbox_env() -> dict[str, str]:
     firebase_grammar()
+    # FUNCTIONS_DISCOVERY_TIMEOUT: firebase-tools waits 10 s for the functions SDK to describe the
+    # codebase (lib/deploy/functions/runtimes/discovery/index.js); a loaded test machine needs longer.
     return {"CVPLUS_GRAMMAR_DIR": str(GRAMMAR_DIR), "CVPLUS_REAL_FIREBASE": str(REAL_FIREBASE),
-            "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0"}
+            "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0", "FUNCTIONS_DISCOVERY_TIMEOUT": "60",
+            # the developer's real gcloud instead of the stand-in (tests/snippets/standins/real_gcloud.py)
+            **({"CVPLUS_REAL_GCLOUD": os.environ["CVPLUS_REAL_GCLOUD"]} if os.environ.get("CVPLUS_REAL_GCLOUD") else {})}
 
 
 def main(argv: list[str]) -> int:

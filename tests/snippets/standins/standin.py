@@ -921,6 +921,9 @@ def load_behaviours() -> None:
 
 
 def main(tool: str, argv: list[str]) -> int:
+    if tool == "gcloud" and os.environ.get("CVPLUS_REAL_GCLOUD"):
+        import real_gcloud  # the developer's own gcloud, against the same simulation
+        real_gcloud.exec_real(argv)
     load_behaviours()
     grammar = load_grammar(tool)
     try:
@@ -929,6 +932,10 @@ def main(tool: str, argv: list[str]) -> int:
             if not REAL_FIREBASE:
                 raise Unsimulated("the real firebase-tools is not on this sandbox")
             os.execv(REAL_FIREBASE, [REAL_FIREBASE, *argv])
+        if tool == "gcloud" and os.environ.get("CVPLUS_GCLOUD_REST") and os.environ.get("CVPLUS_CLOUDSIM_ENDPOINTS"):
+            import gcloud_rest  # the REST client of the simulated Google APIs
+            if name in gcloud_rest.load_table():
+                return gcloud_rest.run(name, options, args)
         handler = HANDLERS[tool].get(name)
         if handler is None:
             raise Unsimulated(f"'{tool} {name}'")

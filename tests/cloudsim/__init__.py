@@ -1,0 +1,1 @@
+"""A local, stateful simulation of the Google and Firebase REST APIs (see README.md)."""

@@ -1,0 +1,3 @@
+from cloudsim.server import main
+
+main()

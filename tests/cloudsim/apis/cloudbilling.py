@@ -1,0 +1,18 @@
+"""Cloud Billing v1: every simulated project is on one billing account, billing enabled."""
+
+from __future__ import annotations
+
+from cloudsim.errors import ApiError
+
+BILLING_ACCOUNT = "billingAccounts/000000-C1A0D5-1M0000"  # the simulation's own, not CVPlus's
+
+
+def get_billing_info(ctx):
+    project = ctx.params["name"].split("/")[1]
+    if ctx.world.get("cloudresourcemanager", f"projects/{project}") is None:
+        raise ApiError(403, f"The caller does not have permission on project {project}", "PERMISSION_DENIED")
+    return {"name": f"projects/{project}/billingInfo", "projectId": project,
+            "billingAccountName": BILLING_ACCOUNT, "billingEnabled": True}
+
+
+HANDLERS = {"cloudbilling.projects.getBillingInfo": get_billing_info}

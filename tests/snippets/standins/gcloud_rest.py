@@ -1,0 +1,248 @@
+"""The gcloud stand-in as a REST client of the simulated Google APIs.
+
+Commands listed in ``gcloud_commands.yaml`` are not simulated here: each row
+names the API method the real gcloud calls, how its request is built from
+the command line, how long-running operations are treated and the
+command's default output format. This module turns a row plus a parsed
+command line into HTTP requests to the simulation (``tests/cloudsim``),
+whose base URLs come from ``$CVPLUS_CLOUDSIM_ENDPOINTS`` (discovery API
+name -> base URL), and prints the answer through ``gcloud_format``. The URL
+of each method comes from the API's discovery document (the one the
+simulation validates against); a row naming a method or parameter the
+document lacks fails with the row's command, so the table cannot drift
+from the published API. The state lives in the simulation only.
+
+An API error prints ``ERROR: (gcloud.<command>) <STATUS>: <message>`` and
+exits 1, like gcloud.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+TABLE = HERE / "gcloud_commands.yaml"
+
+
+class ApiFailure(Exception):
+    def __init__(self, status: str, message: str):
+        super().__init__(f"{status}: {message}")
+        self.status, self.message = status, message
+
+
+class TableError(Exception):
+    """The command table is wrong (a stand-in bug, not a user error)."""
+
+
+@lru_cache(maxsize=1)
+def load_table() -> dict:
+    data = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    for name, row in data["commands"].items():
+        for required in ("reference", "api", "method"):
+            if required not in row:
+                raise TableError(f"{TABLE.name}: '{name}' has no '{required}'")
+    return data["commands"]
+
+
+def documents_dir() -> Path:
+    import googleapiclient  # pinned in pyproject.toml (the simulation's schemas)
+    return Path(googleapiclient.__file__).resolve().parent / "discovery_cache" / "documents"
+
+
+@lru_cache(maxsize=None)
+def discovery(api: str, version: str) -> dict:
+    path = documents_dir() / f"{api}.{version}.json"
+    if not path.is_file():
+        raise TableError(f"no discovery document {path.name}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def find_method(api: str, version: str, method_id: str) -> dict:
+    def walk(node: dict):
+        for method in (node.get("methods") or {}).values():
+            if method.get("id") == method_id:
+                return method
+        for child in (node.get("resources") or {}).values():
+            found = walk(child)
+            if found:
+                return found
+        return None
+    found = walk(discovery(api, version))
+    if found is None:
+        raise TableError(f"{method_id} is not in the {api} {version} discovery document")
+    return found
+
+
+def endpoints() -> dict[str, str]:
+    path = os.environ.get("CVPLUS_CLOUDSIM_ENDPOINTS", "")
+    if not path or not Path(path).is_file():
+        raise ApiFailure("UNAVAILABLE", "the simulated Google APIs are not running in this sandbox "
+                                        "($CVPLUS_CLOUDSIM_ENDPOINTS)")
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def build_url(api: str, version: str, method_id: str, params: dict) -> tuple[str, str]:
+    """(HTTP method, URL) of a discovery method with its parameters."""
+    method = find_method(api, version, method_id)
+    declared = method.get("parameters", {})
+    for name in params:
+        if name not in declared:
+            raise TableError(f"{method_id} has no parameter '{name}'")
+    path = method["path"]
+    query = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        if declared[name].get("location") == "path":
+            if "{+" + name + "}" in path:
+                path = path.replace("{+" + name + "}", urllib.parse.quote(str(value), safe="/()"))
+            else:
+                path = path.replace("{" + name + "}", urllib.parse.quote(str(value), safe="()"))
+        else:
+            query[name] = "true" if value is True else "false" if value is False else str(value)
+    missing = re.findall(r"\{\+?(\w+)\}", path)
+    if missing:
+        raise TableError(f"{method_id}: no value for path parameter(s) {missing}")
+    base = endpoints().get(api)
+    if not base:
+        raise ApiFailure("UNAVAILABLE", f"the simulation serves no '{api}' API")
+    root = discovery(api, version).get("servicePath", "")
+    url = base.rstrip("/") + "/" + (root + path).lstrip("/")
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    return method["httpMethod"], url
+
+
+def call(api: str, version: str, method_id: str, params: dict, body: object = None) -> dict:
+    http, url = build_url(api, version, method_id, params)
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=http, headers={
+        "Content-Type": "application/json", "Authorization": "Bearer cloudsim-gcloud-standin",
+        "User-Agent": "cvplus-gcloud-standin"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        try:
+            error = json.loads(raw)["error"]
+            raise ApiFailure(error.get("status", str(err.code)), error.get("message", "")) from None
+        except (ValueError, KeyError, TypeError):
+            raise ApiFailure(str(err.code), raw.decode(errors="replace")) from None
+    except urllib.error.URLError as err:
+        raise ApiFailure("UNAVAILABLE", f"{http} {url}: {err.reason}") from None
+    return json.loads(raw) if raw.strip() else {}
+
+
+# -- the command line as template values ---------------------------------------
+
+def template_values(options: dict, args: list[str], row: dict) -> dict:
+    values = {f"arg{i}": a for i, a in enumerate(args)}
+    for flag, value in options.items():
+        values[flag.lstrip("-").replace("-", "_")] = value
+    for name, default in (row.get("defaults") or {}).items():
+        values.setdefault(name, default)
+    if row.get("needs_project", True) and "project" not in values:
+        raise ApiFailure("REQUIRED", "The required property [project] is not currently set. Pass --project.")
+    return values
+
+
+def fill(template: object, values: dict) -> object:
+    """``{name}`` in strings, recursively; a whole-string ``{name}`` keeps its type."""
+    if isinstance(template, str):
+        whole = re.fullmatch(r"\{(\w+)\}", template)
+        if whole:
+            if whole.group(1) not in values:
+                raise KeyError(whole.group(1))
+            return values[whole.group(1)]
+        return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
+    if isinstance(template, dict):
+        return {k: fill(v, values) for k, v in template.items() if _present(v, values)}
+    if isinstance(template, list):
+        return [fill(v, values) for v in template]
+    return template
+
+
+def _present(template: object, values: dict) -> bool:
+    names = re.findall(r"\{(\w+)\}", template) if isinstance(template, str) else []
+    return all(n in values for n in names)
+
+
+def choose(row: dict, values: dict) -> dict:
+    """A row's ``when`` variants: the first whose flags are all given."""
+    for variant in row.get("variants", []):
+        if all(flag in values for flag in variant["when"]):
+            return {**row, **variant}
+    return row
+
+
+# -- running one command --------------------------------------------------------
+
+def run(name: str, options: dict, args: list[str]) -> int:
+    import gcloud_format as fmt
+
+    row = load_table()[name]
+    try:
+        values = template_values(options, args, row)
+        row = choose(row, values)
+        for check in row.get("require", []):
+            if check not in values:
+                raise ApiFailure("INVALID_ARGUMENT", f"argument --{check.replace('_', '-')}: Must be specified.")
+        try:
+            params = fill(row.get("params", {}), values)
+            body = fill(row["body"], values) if "body" in row else None
+        except KeyError as missing:
+            raise ApiFailure("INVALID_ARGUMENT", f"argument --{str(missing).strip(chr(39)).replace('_', '-')}: "
+                                                 "Must be specified.") from None
+        answer = call(row["api"], row["version"], row["method"], params, body)
+        if row.get("operation") == "wait" and isinstance(answer, dict) and "name" in answer:
+            answer = wait(row, answer)
+        if "result" in row:
+            answer = answer.get(row["result"], []) if isinstance(answer, dict) else answer
+        if row.get("status"):
+            print(fill(row["status"], {**values, **(answer if isinstance(answer, dict) else {})}), file=sys.stderr)
+        user_format = options.get("--format") if isinstance(options.get("--format"), str) else None
+        text = fmt.display(answer if row.get("single", True) else list(answer),
+                           default_format=row.get("format", "yaml"), user_format=user_format,
+                           filter_text=_str(options.get("--filter")), sort_by=_str(options.get("--sort-by")),
+                           limit=int(options["--limit"]) if _str(options.get("--limit")) else None,
+                           single=row.get("single", True))
+        sys.stdout.write(text)
+        return 0
+    except ApiFailure as failure:
+        print(f"ERROR: (gcloud.{name.replace(' ', '.')}) {failure.status}: {failure.message}", file=sys.stderr)
+        return 1
+    except fmt.FormatError as err:
+        print(f"stand-in gcloud: {err}; mark the block {{not-run}} or extend gcloud_format.py", file=sys.stderr)
+        return 3
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def wait(row: dict, operation: dict) -> dict:
+    """Poll the operation until done (the simulation finishes after a fixed number of reads)."""
+    api, version = row["api"], row["version"]
+    for _ in range(50):
+        if operation.get("done"):
+            break
+        operation = call(api, version, row["operation_get"], {"name": operation["name"]})
+    if not operation.get("done"):
+        raise ApiFailure("DEADLINE_EXCEEDED", f"operation {operation.get('name')} did not finish")
+    if "error" in operation:
+        error = operation["error"]
+        raise ApiFailure(str(error.get("code", "UNKNOWN")), error.get("message", ""))
+    response = dict(operation.get("response") or {})
+    response.pop("@type", None)
+    return response if row.get("print") == "response" else operation
