@@ -132,7 +132,7 @@ def test_gaps_list_manual_and_unconfirmed_controls(built) -> None:
     for row in data["rows"]:
         if row["type"] != "control":
             continue
-        if row["status"] == "manual":
+        if row["design"] == "manual":
             assert any("manual" in reason for reason in gaps[row["id"]]), row["id"]
         if row["to_confirm"]:
             assert any("to confirm" in reason for reason in gaps[row["id"]]), row["id"]
