@@ -539,8 +539,12 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
 
     from cvplus_snippets import current_hashes
 
+    from cvplus_operating import REGISTER
+
     path = _results_path(app)
     stamp = path.stat().st_mtime if path.is_file() else 0.0
+    # the operating register changes what the same pages show, like results
+    stamp += REGISTER.stat().st_mtime if REGISTER.is_file() else 0.0
     digest = hashlib.sha256(json.dumps(
         [env.cvplus_need_digest, sorted((n, sorted(h)) for n, h in current_hashes(env).items()), stamp]
     ).encode()).hexdigest()
