@@ -499,8 +499,10 @@ def functions_describe(state, options, args):
     }
     secrets = re.findall(r"[A-Z][A-Z0-9_]+", opts.get("secrets", ""))
     if secrets:
+        # The Firebase CLI binds the version number current at deploy time.
+        bound = proj["functions"][name].get("secrets", {})
         config["secretEnvironmentVariables"] = [
-            {"key": s, "projectId": project, "secret": s, "version": "latest"} for s in secrets]
+            {"key": s, "projectId": project, "secret": s, "version": str(bound.get(s, "latest"))} for s in secrets]
     resource = {
         "buildConfig": {"entryPoint": name, "runtime": _facts()["runtime"]},
         "environment": "GEN_2",
