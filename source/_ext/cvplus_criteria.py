@@ -78,7 +78,7 @@ def load(path: Path = CRITERIA_FILE) -> dict[str, dict[str, Any]]:
                              "scope": "out-of-scope" if reason else "in-scope",
                              "reason": " ".join(str(reason or "").split())})
         out[framework] = {"name": spec.get("name", framework), "source": " ".join(str(spec.get("source", "")).split()),
-                          "criteria": criteria}
+                          "status": spec.get("status") or "", "criteria": criteria}
     return out
 
 
@@ -104,6 +104,8 @@ class FrameworkCriteria(SphinxDirective):
                      f":ref: {c['ref']}", f":scope: {c['scope']}"]
             if c["reason"]:
                 block.append(f":scope_reason: {c['reason']}")
+            if spec["status"]:
+                block.append(f":status: {spec['status']}")
             block += [":collapse: true", "```", ""]
             blocks += block
         return self.parse_text_to_nodes("\n".join(blocks))
