@@ -11,7 +11,7 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
+.PHONY: help setup html pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
@@ -21,6 +21,7 @@ help:
 	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
 	@echo "make review-due  list pages whose review is due"
+	@echo "make verify-evidence  check the evidence ledger against its anchors"
 	@echo "make benchmark   time cold and incremental builds and the snippet harness"
 	@echo "make linkcheck   check external links (needs network)"
 	@echo "make reality CVPLUS=DIR [CVPLUS_MODULES=DIR]  compare the facts and fixture with a CVPlus checkout"
@@ -40,7 +41,10 @@ pdf:
 	$(MAKE) -C $(BUILDDIR)/latex LATEXMKOPTS="-silent -interaction=nonstopmode -halt-on-error" all-pdf
 	@echo "PDF manual: $(BUILDDIR)/latex/cvplus-operations-manual.pdf"
 
-offline: html
+offline: html bundle
+
+# the zip of whatever build/html holds now (make offline builds it first)
+bundle:
 	@rm -f $(BUILDDIR)/cvplus-manual-html.zip
 	cd $(BUILDDIR) && cp -r html cvplus-manual && rm -rf cvplus-manual/.doctrees cvplus-manual/.buildinfo && \
 	  zip -qr cvplus-manual-html.zip cvplus-manual && rm -rf cvplus-manual
@@ -54,8 +58,14 @@ linkcheck: setup
 
 export: html
 	@mkdir -p $(BUILDDIR)/export
-	cp $(BUILDDIR)/html/needs.json $(BUILDDIR)/html/traceability.csv $(BUILDDIR)/html/coverage.csv $(BUILDDIR)/html/coverage.json $(BUILDDIR)/export/
+	cp $(BUILDDIR)/html/needs.json $(BUILDDIR)/html/traceability.csv $(BUILDDIR)/html/criteria.csv \
+	  $(BUILDDIR)/html/coverage.csv $(BUILDDIR)/html/coverage.json $(BUILDDIR)/export/
+	@if [ -f $(BUILDDIR)/evidence/ledger.jsonl ]; then cp $(BUILDDIR)/evidence/ledger.jsonl $(BUILDDIR)/export/; fi
 	@echo "auditor exports in $(BUILDDIR)/export"
+
+# the evidence ledger: chain, results.json against it, and its anchors
+verify-evidence: setup
+	$(PYTHON) scripts/evidence_ledger.py verify
 
 benchmark:
 	@scripts/setup.sh test
@@ -71,19 +81,35 @@ reality: setup
 review-due: setup
 	$(PYTHON) scripts/review_due.py
 
-# Build the HTML, the PDF and the offline bundle, run every test against
-# them (snippet evidence lands in build/evidence/), then rebuild the HTML so
-# the matrix shows the results just recorded.
+# The order that makes every output true:
+#   1. the HTML manual (strict), whose snippets.json the tests read;
+#   2. every test that does not read the final outputs: build faults,
+#      schema rules, content, and the snippet tests, which record their
+#      results in build/evidence/ and append them to the evidence ledger;
+#   3. HTML (incremental: only the pages that show results are re-written),
+#      PDF and offline bundle, from the results and ledger head just recorded;
+#   4. the output tests (tests/outputs) on those very files, then the
+#      evidence ledger is verified against the anchors of this run (JUnit, PDF).
+# Step 3 and 4 run even when step 2 failed, so the PDF shows the failure;
+# the exit status is the worst of the two test runs.
 test:
 	@scripts/setup.sh test
 	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
-	$(MAKE) -s pdf offline
 	@mkdir -p $(BUILDDIR)/evidence
-	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \
-	  $(PYTHON) -m pytest $(PYTEST_ARGS) --junitxml=$(BUILDDIR)/evidence/junit.xml; \
+	CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) -m pytest $(PYTEST_ARGS) --ignore=tests/outputs \
+	  --junitxml=$(BUILDDIR)/evidence/junit.xml; \
 	  status=$$?; \
-	  $(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html || exit 1; \
-	  exit $$status
+	  $(MAKE) -s outputs || exit 1; \
+	  CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \
+	    $(PYTHON) -m pytest $(PYTEST_ARGS) tests/outputs --junitxml=$(BUILDDIR)/evidence/junit-outputs.xml; \
+	  outputs=$$?; \
+	  if [ -f $(BUILDDIR)/evidence/ledger.jsonl ]; then $(PYTHON) scripts/evidence_ledger.py verify || exit 1; fi; \
+	  [ $$status -ne 0 ] && exit $$status; exit $$outputs
+
+# HTML, PDF and offline bundle from the evidence already recorded.
+outputs:
+	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
+	$(MAKE) -s pdf bundle
 
 # Every gcloud invocation of the manual, stand-in vs the real gcloud, against
 # the same simulated APIs (needs a real gcloud: GCLOUD=/path/to/gcloud).

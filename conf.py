@@ -39,6 +39,8 @@ extensions = [
     "cvplus_checks",
     "cvplus_snippets",
     "cvplus_coverage",
+    "cvplus_operating",
+    "cvplus_criteria",
     "cvplus_incremental",
     "cvplus_mermaid_offline",
     "cvplus_capacity",

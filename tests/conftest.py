@@ -58,7 +58,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session_start()
 
 
+# tryfirst: the ledger head must reach the JUnit properties before the
+# junitxml plugin writes its file in its own sessionfinish.
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from _pytest.junitxml import xml_key
+
     from evidence import session_finish
 
-    session_finish()
+    session_finish(session.config.stash.get(xml_key, None))

@@ -20,6 +20,7 @@ from sphinx.util import logging
 import cvplus_data
 
 logger = logging.getLogger(__name__)
+FREE_TEXT = ("manual_reason", "source_ref", "scope_reason")
 
 
 def split_list(value: Any) -> list[str]:
@@ -52,15 +53,17 @@ def local_findings(need: dict[str, Any], metamodel: dict[str, Any], platform: di
         if field not in allowed:
             yield f"{need_id}: field ':{field}:' is not allowed on a {type_name}"
             continue
-        if not fspec.get("list") and len(values) > 1 and field not in ("manual_reason", "source_ref"):
+        if not fspec.get("list") and len(values) > 1 and field not in FREE_TEXT:
             yield f"{need_id}: field ':{field}:' takes one value, got {len(values)}"
         enum = cvplus_data.field_enum(metamodel, platform, field)
         pattern = fspec.get("pattern")
-        for value in values if field not in ("manual_reason", "source_ref") else []:
+        for value in values if field not in FREE_TEXT else []:
             if enum is not None and value not in enum:
                 yield f"{need_id}: ':{field}: {value}' is not one of {', '.join(enum)}"
             if pattern and not re.match(pattern, value):
                 yield f"{need_id}: ':{field}: {value}' does not match {pattern}"
+    if type_name == "requirement" and need.get("scope") == "out-of-scope" and not split_list(need.get("scope_reason")):
+        yield f"{need_id}: an out-of-scope criterion needs ':scope_reason:' saying why"
     if type_name == "procedure" and need.get("manual_reason") is not None and not str(need.get("manual_reason")).strip():
         yield f"{need_id}: ':manual_reason:' is empty; say why the procedure cannot be run"
 

@@ -8,6 +8,8 @@ written by the test suite). Directives:
 ``{coverage-matrix}``   one table per framework (``:framework: soc2``)
 ``{coverage-summary}``  figures per need type and per framework, with pies
 ``{coverage-gaps}``     controls not proven by a passing test, and why
+``{evidence-run}``      the test run whose results this build shows, and
+                        the evidence ledger's head (its anchor in the PDF)
 
 At the end of every build the same data is written next to needs.json as
 ``traceability.csv``, ``coverage.csv`` and ``coverage.json``. The pages that
@@ -16,7 +18,6 @@ hold these directives are re-written on every build so they are never stale.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -35,12 +36,18 @@ from cvplus_tables import table as _table_node
 logger = logging.getLogger(__name__)
 
 FRAMEWORKS = {"soc2": "SOC 2", "gdpr": "GDPR", "pci": "PCI DSS"}
+# Design: is the procedure verified in the sandbox? Never evidence that the
+# control operated in the real environment.
 PROCEDURE_STATES = ["passed", "failed", "stale", "manual", "not-run"]
-CONTROL_STATES = ["tested", "manual", "not-run", "failed", "stale", "uncovered"]
+DESIGN_STATES = ["verified", "exception-open", "manual", "not-run", "failed", "stale", "uncovered"]
+# Operation: evidence collected in the real environment for the audit period,
+# set only by `scripts/evidence_ledger.py import` (see cvplus_operating).
+OPERATING_STATES = ["collected", "exception", "missing"]
 STATE_COLOURS = {
-    "tested": "#2e7d32", "passed": "#2e7d32", "manual": "#c49000",
+    "verified": "#2e7d32", "passed": "#2e7d32", "manual": "#c49000",
     "not-run": "#9e9e9e", "failed": "#c62828", "stale": "#ef6c00",
-    "uncovered": "#6a1b9a", "linked": "#2e7d32", "unlinked": "#c62828",
+    "uncovered": "#6a1b9a", "exception-open": "#ad1457", "linked": "#2e7d32", "unlinked": "#c62828",
+    "collected": "#2e7d32", "exception": "#ad1457", "missing": "#9e9e9e",
 }
 
 
@@ -58,14 +65,17 @@ def load_results(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def procedure_status(need: dict[str, Any], results: dict[str, list[dict[str, Any]]],
-                     current_hashes: dict[str, set[str]], manual_needs: set[str] = frozenset()) -> tuple[str, str]:
-    """(status, date of the newest result) of one procedure.
+                     current_hashes: dict[str, set[str]], manual_needs: set[str] = frozenset(),
+                     finding_hashes: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """Design status of one procedure: status, date and run of the newest
+    result, and whether a passing block reproduced a recorded finding.
 
     passed: every runnable snippet passed at its current text, and none of
     its snippets is marked not-run; failed / stale (the text changed since
     it passed) / not-run (runnable, no result yet); manual otherwise.
     """
     shown = current_hashes.get(need["id"], set())
+    findings = (finding_hashes or {}).get(need["id"], set())
     # the newest result for each snippet text the page shows now: an older
     # failure, or a result for text that is gone, no longer counts
     newest_by_text: dict[str, dict[str, Any]] = {}
@@ -73,19 +83,26 @@ def procedure_status(need: dict[str, Any], results: dict[str, list[dict[str, Any
         if r.get("outcome") in ("passed", "failed") and r.get("sha256") in shown:
             if r.get("finished", "") >= newest_by_text.get(r["sha256"], {}).get("finished", ""):
                 newest_by_text[r["sha256"]] = r
+
+    def out(status: str, date: str = "", run: str = "") -> dict[str, Any]:
+        finding = any(h in findings and r["outcome"] == "passed" for h, r in newest_by_text.items())
+        return {"status": status, "date": date, "run": run, "finding": finding}
+
     if newest_by_text:
-        newest = max(r.get("finished", "") for r in newest_by_text.values())
+        latest = max(newest_by_text.values(), key=lambda r: r.get("finished", ""))
+        newest, run = latest.get("finished", ""), latest.get("run", "")
         if any(r["outcome"] == "failed" for r in newest_by_text.values()):
-            return "failed", newest
+            return out("failed", newest, run)
         if set(newest_by_text) != shown:
-            return "stale", newest
-        return ("manual" if need["id"] in manual_needs else "passed"), newest
+            return out("stale", newest, run)
+        return out("manual" if need["id"] in manual_needs else "passed", newest, run)
     if shown and any(r.get("sha256") not in shown for r in results.get(need["id"], [])):
-        return "stale", max(r.get("finished", "") for r in results[need["id"]])
+        latest = max(results[need["id"]], key=lambda r: r.get("finished", ""))
+        return out("stale", latest.get("finished", ""), latest.get("run", ""))
     if shown:
-        return "not-run", ""
+        return out("not-run")
     # no runnable snippet: the build has checked that it states a reason
-    return "manual", ""
+    return out("manual")
 
 
 def procedure_runs(need: dict[str, Any], results: dict[str, list[dict[str, Any]]],
@@ -115,28 +132,43 @@ def procedure_runs(need: dict[str, Any], results: dict[str, list[dict[str, Any]]
                                             "documents": sorted(documents), "exceptions": sorted(exceptions)}}
 
 
-def control_status(proc_states: list[str]) -> str:
+def control_status(proc_states: list[str], finding: bool = False) -> str:
+    """Design status of a control from its procedures' design statuses.
+
+    A procedure that passed while reproducing a recorded finding makes the
+    control "exception-open": the check works, the control does not hold.
+    """
     if not proc_states:
         return "uncovered"
     for bad in ("failed", "stale", "not-run"):
         if bad in proc_states:
             return bad
+    if finding:
+        return "exception-open"
     if all(s == "passed" for s in proc_states):
-        return "tested"
+        return "verified"
     return "manual"
 
 
 def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, Any]]],
             current_hashes: dict[str, set[str]] | None = None,
-            manual_needs: set[str] = frozenset()) -> dict[str, Any]:
-    """Everything the matrix, the figures and the exports show."""
+            manual_needs: set[str] = frozenset(),
+            finding_hashes: dict[str, set[str]] | None = None,
+            operating: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything the matrix, the figures and the exports show.
+
+    ``operating`` (control id -> operating record, from cvplus_operating) is
+    the only input to a control's operating status; sandbox ``results``
+    never reach it.
+    """
     current_hashes = current_hashes or {}
+    operating = operating or {}
     carried_by: dict[str, list[str]] = {}
     for need in needs.values():
         for target in split_list(need.get("implements")):
             carried_by.setdefault(target, []).append(need["id"])
     procs = {
-        nid: {**dict(zip(("status", "date"), procedure_status(n, results, current_hashes, manual_needs))),
+        nid: {**procedure_status(n, results, current_hashes, manual_needs, finding_hashes),
               **procedure_runs(n, results, current_hashes)}
         for nid, n in needs.items() if n["type"] == "procedure"
     }
@@ -144,8 +176,10 @@ def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, 
     for nid, need in sorted(needs.items()):
         if need["type"] not in ("control", "checklist"):
             continue
-        proc_ids = sorted(carried_by.get(nid, []))
-        states = [procs[p]["status"] for p in proc_ids if p in procs]
+        proc_ids = sorted(p for p in carried_by.get(nid, []) if p in procs)
+        states = [procs[p]["status"] for p in proc_ids]
+        finding = any(procs[p]["finding"] for p in proc_ids)
+        op = operating.get(nid) or {"status": "missing", "records": []}
         rows.append({
             "id": nid,
             "type": need["type"],
@@ -153,11 +187,13 @@ def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, 
             "owner": need.get("owner") or "",
             "frequency": need.get("frequency") or "",
             "phase": need.get("phase") or "",
-            "refs": {fw: split_list(need.get(fw)) for fw in FRAMEWORKS},
-            "procedures": [{"id": p, **procs[p]} for p in proc_ids if p in procs],
+            "refs": framework_refs(need, needs),
+            "procedures": [{"id": p, **procs[p]} for p in proc_ids],
             "evidence": split_list(need.get("evidenced_by")),
-            "status": control_status(states),
-            "last_result": max((procs[p]["date"] for p in proc_ids if p in procs), default=""),
+            "design": control_status(states, finding),
+            "operating": op["status"],
+            "operating_records": op["records"],
+            "last_result": max((procs[p]["date"] for p in proc_ids), default=""),
             "to_confirm": need.get("status") == "to-confirm",
         })
     used_evidence = {e for n in needs.values()
@@ -170,11 +206,24 @@ def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, 
     per_framework = {}
     for fw in FRAMEWORKS:
         fw_rows = [r for r in rows if r["refs"][fw]]
-        counts = {state: sum(1 for r in fw_rows if r["status"] == state) for state in CONTROL_STATES}
-        per_framework[fw] = {"total": len(fw_rows), **counts}
+        counts = {state: sum(1 for r in fw_rows if r["design"] == state) for state in DESIGN_STATES}
+        op_counts = {f"operating-{state}": sum(1 for r in fw_rows if r["operating"] == state)
+                     for state in OPERATING_STATES}
+        per_framework[fw] = {"total": len(fw_rows), **counts, **op_counts}
     proc_counts = {s: sum(1 for p in procs.values() if p["status"] == s) for s in PROCEDURE_STATES}
     return {"rows": rows, "procedures": procs, "per_type": per_type,
             "per_framework": per_framework, "procedure_counts": proc_counts}
+
+
+def framework_refs(need: dict[str, Any], needs: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Official criterion ids per framework that a control addresses
+    (through its ``:addresses:`` links to requirement needs)."""
+    refs: dict[str, list[str]] = {fw: [] for fw in FRAMEWORKS}
+    for target in split_list(need.get("addresses")):
+        crit = needs.get(target)
+        if crit and crit.get("framework") in refs:
+            refs[crit["framework"]].append(crit.get("ref") or target)
+    return refs
 
 
 def _is_linked(need: dict[str, Any], used_evidence: set[str], carried_by: dict[str, list[str]]) -> bool:
@@ -216,6 +265,11 @@ class CoverageMatrix(SphinxDirective):
 class CoverageSummary(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         return [coverage_placeholder(kind="summary")]
+
+
+class EvidenceRun(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        return [coverage_placeholder(kind="run")]
 
 
 class CoverageGaps(SphinxDirective):
@@ -264,7 +318,7 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
             if p.get("ran_against"):
                 procs.append(nodes.line("", "", nodes.emphasis(text="ran against: " + "; ".join(p["ran_against"]))))
         evidence = [nodes.line("", "", _need_ref(app, fromdocname, needs.get(e), e)) for e in r["evidence"]]
-        status_cell = nodes.line_block("", nodes.line("", "", _status(r["status"])))
+        status_cell = nodes.line_block("", nodes.line("", "", _status(r["design"])))
         if r["to_confirm"]:
             status_cell += nodes.line("", "", nodes.emphasis(text="to confirm"))
         table_rows.append([
@@ -274,15 +328,18 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
             nodes.line_block("", *evidence) if evidence else [nodes.emphasis(text="none")],
             r["last_result"][:10] or "never",
             status_cell,
+            [_status(r["operating"])],
         ])
     first = "Phase" if framework == "checklist" else ("Reference" if framework in FRAMEWORKS else "Frameworks")
     headers = [first, "Control" if framework != "checklist" else "Checklist item",
-               "Carried out by (latest result)", "Evidence", "Last result", "Status"]
-    return [_table_node(headers, table_rows, ["cvplus-matrix", f"cvplus-matrix-{framework}"], [9, 25, 30, 20, 8, 8])]
+               "Carried out by (sandbox result)", "Evidence", "Last sandbox run", "Design",
+               "Operating"]
+    return [_table_node(headers, table_rows, ["cvplus-matrix", f"cvplus-matrix-{framework}"], [9, 22, 27, 18, 8, 8, 8])]
 
 
 GAP_REASONS = {
     "manual": "only manual evidence: carried out by people, not proven by a test",
+    "exception-open": "its check passes by reproducing an open finding: the control does not hold yet",
     "not-run": "testable, but no test result yet",
     "failed": "its latest test failed",
     "stale": "its procedure changed since the test that passed",
@@ -297,8 +354,8 @@ def gap_rows(data: dict[str, Any], needs: dict[str, Any], framework: str) -> lis
         if r["type"] != "control" or (framework != "all" and not r["refs"][framework]):
             continue
         reasons = []
-        if r["status"] in GAP_REASONS:
-            reasons.append(GAP_REASONS[r["status"]])
+        if r["design"] in GAP_REASONS:
+            reasons.append(GAP_REASONS[r["design"]])
         if r["to_confirm"]:
             reasons.append("the control itself is marked to confirm")
         unsure = [e for e in r["evidence"] if (needs.get(e) or {}).get("status") in ("to-confirm", "planned")]
@@ -315,9 +372,35 @@ def _gaps(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str, 
     intro = nodes.paragraph(text=f"{len(rows)} of {total} controls have a gap.")
     if not rows:
         return [intro]
-    table_rows = [[[_need_ref(app, fromdocname, needs.get(r["id"]), r["id"])], r["title"], [_status(r["status"])],
+    table_rows = [[[_need_ref(app, fromdocname, needs.get(r["id"]), r["id"])], r["title"], [_status(r["design"])],
                    "; ".join(r["reasons"])] for r in rows]
-    return [intro, _table_node(["Control", "Title", "Status", "Gap"], table_rows, ["cvplus-matrix", "cvplus-gaps"], [20, 30, 10, 40])]
+    return [intro, _table_node(["Control", "Title", "Design", "Gap"], table_rows, ["cvplus-matrix", "cvplus-gaps"], [20, 30, 10, 40])]
+
+
+def _run_block(app: Sphinx, data: dict[str, Any]) -> list[nodes.Node]:
+    """Which run the results come from, and the ledger anchor."""
+    from cvplus_ledger import head
+
+    path = _results_path(app)
+    results = json.loads(path.read_text(encoding="utf-8")).get("results", []) if path.is_file() else []
+    counts = ", ".join(f"{c} {s}" for s, c in data["procedure_counts"].items() if c)
+    if not results:
+        return [nodes.paragraph(text="No test run is recorded for this build: procedures read not-run or "
+                                     f"manual ({counts}). make test records one before it builds the PDF.")]
+    runs: dict[str, int] = {}
+    for r in results:
+        runs[r.get("run") or "unrecorded"] = runs.get(r.get("run") or "unrecorded", 0) + 1
+    newest = max(runs, key=lambda run: (run != "unrecorded", run))
+    records, digest = head(path.with_name("ledger.jsonl"))
+    out = [nodes.paragraph(text=f"Procedures by design status (sandbox): {counts}. Results come from test run "
+                                f"{newest} ({runs[newest]} of {len(results)} snippet results)"
+                                + (f"; {len(results) - runs[newest]} were reused from earlier runs, each naming "
+                                   "its own run." if len(runs) > 1 else "."))]
+    anchor = nodes.paragraph(classes=["cvplus-ledger-anchor"])
+    anchor += nodes.Text(f"Ledger head after {records} records: ")
+    anchor += nodes.literal(text=digest)
+    out.append(anchor)
+    return out
 
 
 def _pie(title: str, counts: dict[str, int]) -> nodes.raw:
@@ -357,17 +440,20 @@ def _summary(data: dict[str, Any], metamodel: dict[str, Any]) -> list[nodes.Node
     for fw, fig in data["per_framework"].items():
         total = fig["total"]
         carried = total - fig["uncovered"]
-        tested_pct = 100 * fig["tested"] / total if total else 0
+        verified_pct = 100 * fig["verified"] / total if total else 0
         carried_pct = 100 * carried / total if total else 0
-        rows.append([FRAMEWORKS[fw], str(total), f"{carried_pct:.0f} %", f"{tested_pct:.0f} %",
-                     str(fig["manual"]), str(fig["not-run"]), str(fig["failed"] + fig["stale"])])
+        rows.append([FRAMEWORKS[fw], str(total), f"{carried_pct:.0f} %", f"{verified_pct:.0f} %",
+                     str(fig["exception-open"]), str(fig["manual"]), str(fig["not-run"]),
+                     str(fig["failed"] + fig["stale"]), str(fig["operating-collected"])])
     out.append(nodes.rubric(text="Per framework"))
-    out.append(_table_node(["Framework", "Controls", "Carried out by a procedure", "Proven by a passing test",
-                            "Manual only", "Not run", "Failed or stale"], rows, ["cvplus-matrix", "cvplus-coverage-frameworks"]))
+    out.append(_table_node(["Framework", "Controls", "Carried out by a procedure",
+                            "Design verified in the sandbox", "Exception open", "Manual only", "Not run",
+                            "Failed or stale", "Operating evidence collected"],
+                           rows, ["cvplus-matrix", "cvplus-coverage-frameworks"]))
     out.append(nodes.rubric(text="At a glance"))
-    out.append(_pie("Procedures", data["procedure_counts"]))
+    out.append(_pie("Procedures (design)", data["procedure_counts"]))
     for fw, fig in data["per_framework"].items():
-        out.append(_pie(FRAMEWORKS[fw], {s: fig[s] for s in CONTROL_STATES}))
+        out.append(_pie(f"{FRAMEWORKS[fw]} (design)", {s: fig[s] for s in DESIGN_STATES}))
     return out
 
 
@@ -381,10 +467,11 @@ def _data(app: Sphinx) -> tuple[dict[str, Any], dict[str, Any]]:
     cache = getattr(app, "_cvplus_coverage", None)
     if cache is None:
         needs = plain_needs(app)
-        from cvplus_snippets import current_hashes, partly_manual
+        from cvplus_operating import operating_status
+        from cvplus_snippets import current_hashes, finding_hashes, partly_manual
 
         cache = (needs, compute(needs, load_results(_results_path(app)), current_hashes(app.env),
-                                partly_manual(app.env)))
+                                partly_manual(app.env), finding_hashes(app.env), operating_status(app)))
         app._cvplus_coverage = cache  # type: ignore[attr-defined]
     return cache
 
@@ -397,10 +484,14 @@ def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict
         proc = data["procedures"].get(need["id"])
         if proc is None:
             return None
-        para += nodes.Text("Test evidence: ")
+        para += nodes.Text("Design (sandbox): ")
         para += _status(proc["status"])
         if proc["date"]:
-            para += nodes.Text(f" (last run {proc['date'][:10]})")
+            para += nodes.Text(" (run ")
+            para += nodes.literal(text=proc["run"] or "unrecorded")
+            para += nodes.Text(f", {proc['date'][:16].replace('T', ' ')} UTC)")
+        if proc["finding"]:
+            para += nodes.Text(" · reproduces an open finding")
         if proc.get("ran_against"):
             para += nodes.Text(" · ran against: " + "; ".join(proc["ran_against"]))
         cloud = proc.get("cloud") or {}
@@ -413,8 +504,11 @@ def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict
         row = rows.get(need["id"])
         if row is None:
             return None
-        para += nodes.Text("Coverage: ")
-        para += _status(row["status"])
+        para += nodes.Text("Design: ")
+        para += _status(row["design"])
+        if row["type"] == "control":
+            para += nodes.Text(" · Operating: ")
+            para += _status(row["operating"])
     docs = sorted(getattr(app.env, "cvplus_coverage_docs", set()))
     matrix_doc = "traceability/matrix" if "traceability/matrix" in docs else next(iter(docs), None)
     if matrix_doc:
@@ -451,6 +545,14 @@ def _resolve(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
             container = nodes.container(ids=node["ids"], classes=["cvplus-matrix-wrap"])
             container.extend(new)
             node.replace_self(container)
+        elif node["kind"] == "criteria":
+            from cvplus_criteria import render
+
+            container = nodes.container(ids=node["ids"], classes=["cvplus-matrix-wrap"])
+            container.extend(render(app, fromdocname, needs, data, node["framework"]))
+            node.replace_self(container)
+        elif node["kind"] == "run":
+            node.replace_self(_run_block(app, data))
         elif node["kind"] == "gaps":
             node.replace_self(_gaps(app, fromdocname, data, needs, node["framework"]))
         else:
@@ -475,8 +577,12 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
 
     from cvplus_snippets import current_hashes
 
+    from cvplus_operating import REGISTER
+
     path = _results_path(app)
     stamp = path.stat().st_mtime if path.is_file() else 0.0
+    # the operating register changes what the same pages show, like results
+    stamp += REGISTER.stat().st_mtime if REGISTER.is_file() else 0.0
     digest = hashlib.sha256(json.dumps(
         [env.cvplus_need_digest, sorted((n, sorted(h)) for n, h in current_hashes(env).items()), stamp]
     ).encode()).hexdigest()
@@ -503,24 +609,10 @@ def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
 def _export(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
-    _, data = _data(app)
-    out = Path(app.outdir)
-    with (out / "traceability.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["need_id", "need_type", "title", "owner", "soc2", "gdpr", "pci",
-                         "procedure_id", "procedure_status", "procedure_last_result", "evidence", "need_status"])
-        for r in data["rows"]:
-            procs = r["procedures"] or [{"id": "", "status": "", "date": ""}]
-            for p in procs:
-                writer.writerow([r["id"], r["type"], r["title"], r["owner"], " ".join(r["refs"]["soc2"]),
-                                 " ".join(r["refs"]["gdpr"]), " ".join(r["refs"]["pci"]), p["id"], p["status"],
-                                 p["date"], " ".join(r["evidence"]), r["status"]])
-    with (out / "coverage.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["framework", "controls", *CONTROL_STATES])
-        for fw, fig in data["per_framework"].items():
-            writer.writerow([fw, fig["total"], *(fig[s] for s in CONTROL_STATES)])
-    (out / "coverage.json").write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    from cvplus_exports import write_exports
+
+    needs, data = _data(app)
+    write_exports(Path(app.outdir), needs, data)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -531,6 +623,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("coverage-matrix", CoverageMatrix)
     app.add_directive("coverage-summary", CoverageSummary)
     app.add_directive("coverage-gaps", CoverageGaps)
+    app.add_directive("evidence-run", EvidenceRun)
     app.connect("doctree-read", _record_pages)
     app.connect("env-updated", _rewrite)
     app.connect("env-purge-doc", _purge)

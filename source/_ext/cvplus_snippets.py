@@ -9,11 +9,17 @@ directives:
                          to the reader and the matrix counts them as manual.
 ``{snippet-setup}``      hidden shell run before the page's first snippet.
 ``{snippet-cleanup}``    hidden shell run after the page's last snippet.
+``{finding} <what>``     wraps blocks whose expected output records a
+                         finding in CVPlus as it is (e.g. a decommissioned
+                         runtime): the block passing proves the procedure
+                         works and that the finding is still open, so the
+                         matrix shows the control as "exception open".
 
 Blocks on one page share a session (variables and working directory carry
 over). The manifest is ``snippets.json`` beside the HTML. A malformed
 transcript, and a procedure with neither a runnable snippet nor a stated
-reason, fail the build at their ``file:line``.
+reason, fail the build at their ``file:line``; so does a transcript whose
+expected output prints a ``FINDING`` line outside a ``{finding}`` block.
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ class hidden_shell(nodes.General, nodes.Element):
     pass
 
 
+class finding(nodes.General, nodes.Element):
+    pass
+
+
 class NotRun(SphinxDirective):
     required_arguments = 1
     final_argument_whitespace = True
@@ -58,6 +68,26 @@ class NotRun(SphinxDirective):
         node += self.parse_content_to_nodes()
         if not any(isinstance(n, nodes.literal_block) for n in node.findall(nodes.literal_block)):
             raise self.error("not-run: wrap at least one code block")
+        return [node]
+
+
+class Finding(SphinxDirective):
+    """Blocks whose expected output is a finding about CVPlus as it is."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        what = self.arguments[0].strip()
+        node = finding(what=what, classes=["cvplus-finding"])
+        note = nodes.paragraph(classes=["cvplus-finding-note"])
+        note += nodes.strong(text="Open finding, reproduced by this check: ")
+        note += nodes.Text(what)
+        node += note
+        node += self.parse_content_to_nodes()
+        if not any(isinstance(n, nodes.literal_block) for n in node.findall(nodes.literal_block)):
+            raise self.error("finding: wrap at least one code block")
         return [node]
 
 
@@ -101,6 +131,21 @@ def _not_run_reason(node: nodes.Node) -> str:
     return ""
 
 
+def _finding_of(node: nodes.Node) -> str:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, finding):
+            return parent["what"]
+        parent = parent.parent
+    return ""
+
+
+def _prints_finding(text: str) -> bool:
+    """A transcript whose expected output (not a command) starts a line with FINDING."""
+    return any(line.startswith("FINDING") for line in text.splitlines()
+               if not line.startswith(("$ ", "> ")))
+
+
 def sha256(language: str, text: str) -> str:
     return hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()
 
@@ -138,7 +183,11 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
             "text": text,
             "sha256": sha256(language, text),
             "not_run": _not_run_reason(node),
+            "finding": _finding_of(node),
         })
+        if LANGUAGES[language] == "console" and _prints_finding(text) and not snippets[-1]["finding"]:
+            logger.warning("the expected output records a FINDING: wrap the block in {finding} <what is found>",
+                           location=(docname, line), type="cvplus", subtype="snippet")
     if not hasattr(env, "cvplus_snippets"):
         env.cvplus_snippets = {}
     env.cvplus_snippets[docname] = {"snippets": snippets, **hidden}
@@ -166,6 +215,15 @@ def current_hashes(env: Any) -> dict[str, set[str]]:
     hashes: dict[str, set[str]] = {}
     for snippet in all_snippets(env):
         if snippet["need"] and not snippet["not_run"]:
+            hashes.setdefault(snippet["need"], set()).add(snippet["sha256"])
+    return hashes
+
+
+def finding_hashes(env: Any) -> dict[str, set[str]]:
+    """Runnable snippet hashes per need whose expected output is a finding."""
+    hashes: dict[str, set[str]] = {}
+    for snippet in all_snippets(env):
+        if snippet["need"] and not snippet["not_run"] and snippet.get("finding"):
             hashes.setdefault(snippet["need"], set()).add(snippet["sha256"])
     return hashes
 
@@ -215,8 +273,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("cvplus_facts")
     app.add_node(not_run, html=(_visit_plain, _visit_plain), latex=(_visit_plain, _visit_plain),
                  text=(_visit_plain, _visit_plain))
+    app.add_node(finding, html=(_visit_plain, _visit_plain), latex=(_visit_plain, _visit_plain),
+                 text=(_visit_plain, _visit_plain))
     app.add_node(hidden_shell, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
     app.add_directive("not-run", NotRun)
+    app.add_directive("finding", Finding)
     app.add_directive("snippet-setup", HiddenShell)
     app.add_directive("snippet-cleanup", HiddenCleanup)
     app.connect("doctree-read", _collect)

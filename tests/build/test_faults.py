@@ -30,7 +30,8 @@ FAULTS = {
         0, r"unknown need 'CTRL_DOES_NOT_EXIST'"),
     "control with no procedure": (
         "```{control} Orphan control\n:id: CTRL_SOC2_CC6_1_FAULT_ORPHAN\n:owner: security-lead\n"
-        ":frequency: quarterly\n:soc2: CC6.1\n:evidenced_by: EVD_NITPICKY_BUILD\n```\n",
+        ":frequency: quarterly\n:control_type: preventive\n:nature: manual\n:addresses: REQ_SOC2_CC6_1\n"
+        ":evidenced_by: EVD_NITPICKY_BUILD\n```\n",
         0, r"carried out by at least one procedure"),
     "risk without mitigation": (
         "```{risk} Unmitigated\n:id: RISK_FAULT_UNMITIGATED\n:owner: docs-maintainer\n:severity: sev3\n```\n",
@@ -63,6 +64,18 @@ FAULTS = {
         0, r"needs a runnable shell snippet or a ':manual_reason:'"),
     "malformed console transcript": (
         "```console\nls without a prompt\n```\n", 1, r"malformed console transcript: text before the first"),
+    "criterion id that is not in criteria.yaml": (
+        "```{control} Names a criterion that does not exist\n:id: CTRL_FAULT_BAD_CRITERION\n:owner: security-lead\n"
+        ":frequency: quarterly\n:control_type: preventive\n:nature: manual\n:addresses: REQ_SOC2_CC6_9\n"
+        ":evidenced_by: EVD_NITPICKY_BUILD\n```\n",
+        0, r"unknown need 'REQ_SOC2_CC6_9'"),
+    "control that addresses no criterion": (
+        "```{control} Addresses nothing\n:id: CTRL_FAULT_NO_CRITERION\n:owner: security-lead\n"
+        ":frequency: quarterly\n:control_type: preventive\n:nature: manual\n"
+        ":evidenced_by: EVD_NITPICKY_BUILD\n```\n",
+        0, r"addresses at least one framework criterion"),
+    "FINDING printed outside a finding block": (
+        "```console\n$ echo 'FINDING: x'\nFINDING: x\n```\n", 0, r"records a FINDING"),
     "dangling cross-reference": (
         "See {doc}`/deployment/no-such-page`.\n", 0, r"unknown document"),
     "intelligent-deploy.sh shown with arguments": (

@@ -62,8 +62,11 @@ def test_every_control_is_complete(built) -> None:
     needs = built.needs
     problems = []
     for nid, control in _of_type(needs, "control").items():
-        if not any(split_list(control.get(fw)) for fw in ("soc2", "gdpr", "pci")):
-            problems.append(f"{nid}: no framework reference")
+        criteria = split_list(control.get("addresses"))
+        if not criteria or any(needs.get(c, {}).get("type") != "requirement" for c in criteria):
+            problems.append(f"{nid}: no framework criterion, or one that is not a requirement need")
+        if not control.get("control_type") or not control.get("nature"):
+            problems.append(f"{nid}: control type or nature missing")
         if not control.get("owner") or not control.get("frequency"):
             problems.append(f"{nid}: owner or frequency missing")
         evidence = control.get("evidenced_by") or []
@@ -75,22 +78,32 @@ def test_every_control_is_complete(built) -> None:
 
 
 def test_catalogue_answers_the_frameworks_the_issue_names(built) -> None:
-    controls = _of_type(built.needs, "control").values()
-    soc2 = {ref for c in controls for ref in split_list(c.get("soc2"))}
-    gdpr = {int(ref.split("(")[0]) for c in controls for ref in split_list(c.get("gdpr"))}
-    pci = {ref for c in controls for ref in split_list(c.get("pci"))}
-    assert SOC2_REQUIRED <= soc2, SOC2_REQUIRED - soc2
+    needs = built.needs
+    refs: dict[str, set[str]] = {"soc2": set(), "gdpr": set(), "pci": set()}
+    for control in _of_type(needs, "control").values():
+        for target in split_list(control.get("addresses")):
+            refs[needs[target]["framework"]].add(needs[target]["ref"])
+    gdpr = {int(ref.split("(")[0]) for ref in refs["gdpr"]}
+    assert SOC2_REQUIRED <= refs["soc2"], SOC2_REQUIRED - refs["soc2"]
     assert GDPR_REQUIRED <= gdpr, GDPR_REQUIRED - gdpr
-    assert "SAQ-A" in pci
+    assert {"12.8.1", "12.10.1", "11.3.2", "8.3.1"} <= refs["pci"], refs["pci"]
+    # requirements SAQ A v4.0.1 does not contain for a redirect are out of scope, with a reason
+    for ref in ("6.4.3", "11.6.1", "12.3.1"):
+        crit = needs[f"REQ_PCI_{ref.replace('.', '_')}"]
+        assert crit["scope"] == "out-of-scope" and crit["scope_reason"], ref
+        assert not crit.get("addresses_back") and ref not in refs["pci"], ref
 
 
 def test_uncertain_facts_are_marked_to_confirm(built) -> None:
     """The questionnaire type is unconfirmed, so every PCI control is; so are
     the processor agreements, the impact assessment and the retention."""
     needs = built.needs
+    pci = {nid for nid, n in needs.items() if n["type"] == "requirement" and n["framework"] == "pci"}
+    assert pci and all(needs[nid]["status"] == "to-confirm" for nid in pci)
     for nid, control in _of_type(needs, "control").items():
-        if split_list(control.get("pci")):
-            assert control.get("status") == "to-confirm", nid
+        criteria = set(split_list(control.get("addresses")))
+        if criteria and criteria <= pci:
+            assert control.get("status") in ("to-confirm", "planned"), nid
     for nid in ("CTRL_GDPR_28_PROCESSOR_AGREEMENTS", "CTRL_GDPR_35_DPIA", "CTRL_GDPR_5_RETENTION",
                 "CTRL_GDPR_44_TRANSFERS", "CTRL_SOC2_CC7_1_RUNTIME_SUPPORT"):
         assert needs[nid]["status"] == "to-confirm", nid
@@ -132,7 +145,7 @@ def test_gaps_list_manual_and_unconfirmed_controls(built) -> None:
     for row in data["rows"]:
         if row["type"] != "control":
             continue
-        if row["status"] == "manual":
+        if row["design"] == "manual":
             assert any("manual" in reason for reason in gaps[row["id"]]), row["id"]
         if row["to_confirm"]:
             assert any("to confirm" in reason for reason in gaps[row["id"]]), row["id"]

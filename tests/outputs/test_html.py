@@ -92,17 +92,25 @@ def test_matrix_lists_every_control_with_computed_status(built) -> None:
     assert controls
     for control in controls:
         assert control["id"] in matrix
-    assert re.search(r"cvplus-status-(tested|manual|not-run|failed|stale)", matrix)
+    assert re.search(r"cvplus-status-(verified|exception-open|manual|not-run|failed|stale)", matrix)
+    assert re.search(r"cvplus-status-(collected|exception|missing)", matrix)
+    assert "cvplus-status-tested" not in matrix
 
 
 def test_auditor_exports_agree_with_needs_json(built) -> None:
     rows = list(csv.DictReader((built.outdir / "traceability.csv").open(encoding="utf-8")))
     needs = built.needs
-    exported = {r["need_id"] for r in rows}
+    exported = {r["control_id"] for r in rows if r["control_id"]}
     expected = {n["id"] for n in needs.values() if n["type"] in ("control", "checklist")}
     assert exported == expected
     for row in rows:
-        assert row["procedure_id"], f"{row['need_id']} has no procedure in the export"
-        assert row["need_id"] in needs[row["procedure_id"]]["implements"]
+        if not row["control_id"]:  # a criterion no control covers, said so
+            assert row["design_status"] in ("not covered", "out of scope"), row
+            continue
+        assert row["procedure_id"], f"{row['control_id']} has no procedure in the export"
+        assert row["control_id"] in needs[row["procedure_id"]]["implements"]
+        assert row["design_status"] and (row["operating_status"] or row["control_type_of_need"] == "checklist")
+        if row["criterion_id"]:
+            assert row["criterion_id"] in needs[row["control_id"]]["addresses"]
     coverage = json.loads((built.outdir / "coverage.json").read_text(encoding="utf-8"))
     assert coverage["per_type"]["control"]["total"] == len([n for n in needs.values() if n["type"] == "control"])

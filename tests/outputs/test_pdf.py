@@ -104,3 +104,23 @@ def test_checklist_has_boxes_to_tick(built, pages: list[str]) -> None:
     assert re.search(r"Done Phase Item Check Procedure", text), text[:800]
     items = [n["id"] for n in built.needs.values() if n["type"] == "checklist"]
     assert items and all(i in text for i in items), [i for i in items if i not in text]
+
+
+def test_pdf_shows_the_results_and_ledger_head_of_the_run_it_ships_with(pdf: Path, pages: list[str]) -> None:
+    """make test builds the PDF after the snippet tests: every procedure
+    that passed in results.json reads "passed" with its run in the PDF, and
+    the PDF's ledger anchor is the ledger's head."""
+    from cvplus_ledger import head, pdf_anchor
+
+    evidence = Path(os.environ.get("CVPLUS_EVIDENCE", ROOT / "build" / "evidence" / "results.json"))
+    if not evidence.is_file():
+        pytest.fail("no results.json: run the snippet tests before building the PDF (make test does)")
+    text = flat(" ".join(pages))
+    coverage = json.loads((Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html")) / "coverage.json").read_text())
+    passed = {pid: p for pid, p in coverage["procedures"].items() if p["status"] == "passed"}
+    assert passed, "no procedure passed: the PDF was built before the tests ran"
+    shown = re.findall(r"Design \(sandbox\): passed \(run (\S+?),", text)
+    assert len(shown) >= len(passed), f"{len(shown)} passed results in the PDF, {len(passed)} in coverage.json"
+    assert {p["run"] for p in passed.values()} <= set(shown)
+    records, digest = head(evidence.with_name("ledger.jsonl"))
+    assert pdf_anchor(pdf) == (records, digest), "the PDF's ledger anchor is not the ledger's head"

@@ -1,10 +1,22 @@
-"""The snippet manifest and the evidence file the next build reads."""
+"""The snippet manifest, the evidence file the next build reads, and the
+evidence ledger each run appends to.
+
+A result record carries ``run`` (the id of the pytest session that
+produced it, shared by all xdist shards), ``shard``, ``environment``
+("sandbox": design evidence, never operating evidence) and ``provenance``
+(which tool answered; a result may bring its own, else the harness's),
+then, once merged, ``ledger`` (the hash of its ledger record). The
+controller appends the fresh results to ``build/evidence/ledger.jsonl``
+(cvplus_ledger) and writes the ledger head into the JUnit properties.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import secrets
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,7 +25,27 @@ import pytest
 from manual_build import ROOT, run_build
 
 RESULTS = Path(os.environ.get("CVPLUS_EVIDENCE", ROOT / "build" / "evidence" / "results.json"))
+LEDGER = RESULTS.with_name("ledger.jsonl")
+HARNESS_PROVENANCE = "sandbox harness tests/snippets (bubblewrap); CLI answers per tests/snippets/world.py"
 _results: list[dict] = []
+
+
+def run_id() -> str:
+    """The id of this test run: set once on the controller (or lone run),
+    inherited by the xdist workers through the environment."""
+    if not os.environ.get("CVPLUS_RUN_ID"):
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        os.environ["CVPLUS_RUN_ID"] = f"{stamp}-{secrets.token_hex(3)}"
+    return os.environ["CVPLUS_RUN_ID"]
+
+
+def commit() -> str:
+    proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return "unknown (not a git checkout)"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return proc.stdout.strip() + ("+uncommitted" if dirty else "")
 
 
 def manifest_path() -> Path:
@@ -73,19 +105,53 @@ def ran_against(text: str, cloud: dict | None) -> list[str]:
 
 def record(entry: dict) -> None:
     entry["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    entry["run"] = run_id()
+    entry["shard"] = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    entry.setdefault("environment", "sandbox")
+    entry.setdefault("provenance", HARNESS_PROVENANCE)
     _results.append(entry)
 
 
 def session_start() -> None:
     """Forget parts of an earlier run (controller or lone run only)."""
+    run_id()
     if "PYTEST_XDIST_WORKER" not in os.environ:
         for part in RESULTS.parent.glob("results.*.json"):
             part.unlink()
 
 
-def session_finish() -> None:
+def _controls_of(procedure: str) -> list[str]:
+    """Controls and checklist items the procedure carries out (needs.json)."""
+    needs = _needs()
+    value = (needs.get(procedure) or {}).get("implements") or []
+    return sorted(value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v.strip()])
+
+
+_NEEDS: dict = {}
+
+
+def _needs() -> dict:
+    if not _NEEDS:
+        built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html")) / "needs.json"
+        if built.is_file():
+            data = json.loads(built.read_text(encoding="utf-8"))
+            _NEEDS.update(data["versions"][data["current_version"]]["needs"])
+    return _NEEDS
+
+
+def ledger_record(result: dict, commit_id: str) -> dict:
+    return {"run": result["run"], "shard": result["shard"], "procedure": result.get("need") or "",
+            "controls": _controls_of(result.get("need") or ""), "snippet": result["id"],
+            "source": f"{result.get('source')}:{result.get('line')}", "sha256": result["sha256"],
+            "commit": commit_id, "environment": result["environment"], "provenance": result["provenance"],
+            "time": result["finished"], "result": result["outcome"], "finding": result.get("finding", "")}
+
+
+def session_finish(logxml=None) -> None:
     """Workers write their part; the controller (or a lone run) merges the
-    parts into results.json, replacing only the snippets that ran now."""
+    parts into results.json, replacing only the snippets that ran now,
+    appends the fresh results to the ledger and, with --junitxml, writes the
+    ledger head into the run's JUnit properties."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if _results:
@@ -97,6 +163,17 @@ def session_finish() -> None:
              for r in json.loads(part.read_text(encoding="utf-8"))["results"]]
     if not fresh:
         return
+    from cvplus_ledger import append, head
+
+    commit_id = commit()
+    fresh.sort(key=lambda r: (r["id"], r["finished"]))
+    for result, entry in zip(fresh, append(LEDGER, [ledger_record(r, commit_id) for r in fresh])):
+        result["ledger"] = entry["hash"]
+    if logxml is not None:
+        count, digest = head(LEDGER)
+        logxml.add_global_property("run", run_id())
+        logxml.add_global_property("ledger_records", str(count))
+        logxml.add_global_property("ledger_head", digest)
     old = json.loads(RESULTS.read_text(encoding="utf-8"))["results"] if RESULTS.is_file() else []
     ran = {r["id"] for r in fresh}
     merged = [r for r in old if r["id"] not in ran] + fresh

@@ -30,3 +30,13 @@ def test_two_workers_write_one_merged_evidence_file(tmp_path: Path) -> None:
     assert {r["id"]: r["sha256"] for r in recorded} == expected
     assert {r["outcome"] for r in recorded} <= {"passed", "manual"}
     assert not list(tmp_path.glob("results.*.json")), "worker parts were left behind"
+    # shards of one run share its id, each result names its shard and the
+    # ledger record it was appended as; the chain verifies
+    from cvplus_ledger import read, verify_chain, verify_results
+
+    assert len({r["run"] for r in recorded}) == 1
+    assert {r["shard"] for r in recorded} <= {"gw0", "gw1"}
+    entries = read(tmp_path / "ledger.jsonl")
+    assert len(entries) == len(recorded)
+    assert verify_chain(entries) == [] and verify_results(entries, recorded) == []
+    assert all(r["environment"] == "sandbox" and r["provenance"] for r in recorded)

@@ -34,7 +34,7 @@ def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
     record_property("source", f"{snippet['source']}:{snippet['line']}")
     record_property("environment", "sandbox")
     base = {"id": snippet["id"], "need": snippet["need"], "sha256": snippet["sha256"],
-            "source": snippet["source"], "line": snippet["line"]}
+            "source": snippet["source"], "line": snippet["line"], "finding": snippet.get("finding", "")}
     if snippet["not_run"]:
         record({**base, "outcome": "manual", "reason": snippet["not_run"]})
         pytest.skip(f"not run: {snippet['not_run']}")
