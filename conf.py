@@ -43,6 +43,8 @@ extensions = [
     "cvplus_capacity",
     "cvplus_inventory",
     "cvplus_print",
+    "cvplus_a11y",
+    "cvplus_diagram_text",
 ]
 
 root_doc = "index"
