@@ -9,6 +9,8 @@ furo has built its navigation):
 - code blocks and wide tables scroll sideways inside their box; a keyboard
   cannot scroll a box it cannot focus, so each gets ``tabindex="0"``,
   ``role="region"`` and a name saying what it holds;
+- links to a need on another page name that page (``data-target-page``),
+  which the print stylesheet prints after the need ID;
 - ``cvplus-a11y.js`` (added to every page) makes the show/hide-details
   toggle of need boxes a keyboard button, and ``cvplus.css`` holds the
   contrast, target-size, focus and print rules.
@@ -21,6 +23,7 @@ recognises fails there, not here.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ CODE_WITH_CAPTION = re.compile(
 TABLE_WRAPPER = re.compile(r'<div class="table-wrapper(?P<rest>[^"]*)">')
 TABLE_CAPTION = re.compile(r'<caption>.*?<span class="caption-text">(?P<caption>.*?)</span>', re.S)
 TAG = re.compile(r"<[^>]+>")
+NEED_LINK = re.compile(r'<a class="reference internal" href="(?P<page>[^"#]*)\.html#(?P<id>[A-Z]+(?:_[A-Z0-9]+)+)"')
 
 LANGUAGES = {"console": "Shell session", "bash": "Shell script", "sh": "Shell script", "text": "Text",
              "json": "JSON", "yaml": "YAML", "ts": "TypeScript", "js": "JavaScript", "python": "Python"}
@@ -78,12 +82,26 @@ def table_wrappers(body: str) -> str:
     return "".join(out)
 
 
+def need_link_targets(body: str, pagename: str, titles: dict[str, str]) -> str:
+    """Name the page each link to a need on another page leads to, for print
+    (``data-target-page``; the print stylesheet shows it after the ID)."""
+    def named(match: re.Match) -> str:
+        docname = posixpath.normpath(posixpath.join(posixpath.dirname(pagename), match.group("page")))
+        title = titles.get(docname)
+        if not title:
+            return match.group(0)
+        return match.group(0) + f' data-target-page="{html.escape(title, quote=True)}"'
+    return NEED_LINK.sub(named, body)
+
+
 def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     for key in ("furo_navigation_tree", "toctree_html"):
         if isinstance(context.get(key), str):
             context[key] = captions(context[key])
     if isinstance(context.get("body"), str):
-        context["body"] = table_wrappers(code_blocks(captions(context["body"])))
+        titles = {doc: title.astext() for doc, title in app.env.titles.items()}
+        body = table_wrappers(code_blocks(captions(context["body"])))
+        context["body"] = need_link_targets(body, pagename, titles)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class DiagramFromFile(Mermaid):
         for node in result:
             for diagram in node.findall(mermaid) if isinstance(node, nodes.Element) else []:
                 diagram["cvplus_source"] = self.arguments[0] if self.arguments else ""
-                diagram.source, diagram.line = self.get_source_info()
+                diagram.source, diagram.line = self.state_machine.get_source_and_line(self.lineno)
         return result
 
 
