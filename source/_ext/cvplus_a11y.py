@@ -9,6 +9,7 @@ furo has built its navigation):
 - code blocks and wide tables scroll sideways inside their box; a keyboard
   cannot scroll a box it cannot focus, so each gets ``tabindex="0"``,
   ``role="region"`` and a name saying what it holds;
+- task-list check boxes (read-only) are named after their item;
 - links to a need on another page name that page (``data-target-page``),
   which the print stylesheet prints after the need ID;
 - ``cvplus-a11y.js`` (added to every page) makes the show/hide-details
@@ -40,6 +41,8 @@ CODE_WITH_CAPTION = re.compile(
 TABLE_WRAPPER = re.compile(r'<div class="table-wrapper(?P<rest>[^"]*)">')
 TABLE_CAPTION = re.compile(r'<caption>.*?<span class="caption-text">(?P<caption>.*?)</span>', re.S)
 TAG = re.compile(r"<[^>]+>")
+TASK_BOX = re.compile(r'(?P<box><input class="task-list-item-checkbox"[^>]*type="checkbox"(?![^>]*aria-label)[^>]*>)'
+                      r'(?P<item>.*?)(?=</p>|<ul|<ol|</li>)', re.S)
 NEED_LINK = re.compile(r'<a class="reference internal" href="(?P<page>[^"#]*)\.html#(?P<id>[A-Z]+(?:_[A-Z0-9]+)+)"')
 
 LANGUAGES = {"console": "Shell session", "bash": "Shell script", "sh": "Shell script", "text": "Text",
@@ -82,6 +85,14 @@ def table_wrappers(body: str) -> str:
     return "".join(out)
 
 
+def task_boxes(body: str) -> str:
+    """Name the read-only check boxes of task lists after their item."""
+    def named(match: re.Match) -> str:
+        name = _text(match.group("item"))[:150] or "Item"
+        return match.group("box")[:-1] + f' aria-label="{name}">' + match.group("item")
+    return TASK_BOX.sub(named, body)
+
+
 def need_link_targets(body: str, pagename: str, titles: dict[str, str]) -> str:
     """Name the page each link to a need on another page leads to, for print
     (``data-target-page``; the print stylesheet shows it after the ID)."""
@@ -100,7 +111,7 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
             context[key] = captions(context[key])
     if isinstance(context.get("body"), str):
         titles = {doc: title.astext() for doc, title in app.env.titles.items()}
-        body = table_wrappers(code_blocks(captions(context["body"])))
+        body = task_boxes(table_wrappers(code_blocks(captions(context["body"]))))
         context["body"] = need_link_targets(body, pagename, titles)
 
 

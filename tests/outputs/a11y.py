@@ -6,7 +6,7 @@ the network off. The configuration (tests/outputs/axe.json) names tags only:
 no rule is switched off and no part of a page is left out, and
 ``load_config`` refuses a file that tries. axe's "needs review" results are
 kept in tests/outputs/axe-needs-review.json; ``python tests/outputs/a11y.py
-BUILT_HTML`` prints what that file should hold for a build.
+BUILT_HTML [INDEX COUNT]`` prints what that file should hold for a build.
 """
 
 from __future__ import annotations
@@ -122,16 +122,18 @@ def review_growth(page: str, counts: dict[str, int], baseline: dict[str, dict[st
 
 
 def main(argv: list[str]) -> int:
-    """Audit a build and print violations, per-rule counts and a needs-review baseline."""
+    """Audit a build (or batch INDEX of COUNT) and print violations, per-rule
+    counts and a needs-review baseline."""
     sys.path.insert(0, str(HERE))
     from cdp import Browser
 
     outdir = Path(argv[0]).resolve()
+    index, count = (int(argv[1]), int(argv[2])) if len(argv) == 3 else (0, 1)
     config = load_config()
     by_rule: dict[str, int] = {}
     pages_review: dict[str, dict[str, int]] = {}
-    with Browser(Path("/tmp") / f"cvplus-axe-{outdir.name}", timeout=300) as browser:
-        for page in site_pages(outdir):
+    with Browser(Path("/tmp") / f"cvplus-axe-{outdir.name}-{index}", timeout=300) as browser:
+        for page in batch(site_pages(outdir), index, count):
             result = audit(browser, (outdir / page).as_uri(), config)
             for finding in result["violations"]:
                 by_rule[finding["rule"]] = by_rule.get(finding["rule"], 0) + 1
