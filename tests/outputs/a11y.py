@@ -132,9 +132,11 @@ def main(argv: list[str]) -> int:
     config = load_config()
     by_rule: dict[str, int] = {}
     pages_review: dict[str, dict[str, int]] = {}
-    with Browser(Path("/tmp") / f"cvplus-axe-{outdir.name}-{index}", timeout=300) as browser:
+    with Browser(Path("/tmp") / f"cvplus-axe-{outdir.name}-{index}", timeout=900) as browser:
         for page in batch(site_pages(outdir), index, count):
             result = audit(browser, (outdir / page).as_uri(), config)
+            print(f"audited {page}: {len(result['violations'])} violation(s), "
+                  f"{len(result['incomplete'])} to review", file=sys.stderr)
             for finding in result["violations"]:
                 by_rule[finding["rule"]] = by_rule.get(finding["rule"], 0) + 1
                 print(describe(page, finding), file=sys.stderr)

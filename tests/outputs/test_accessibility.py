@@ -24,7 +24,7 @@ BATCHES = 4
 def _audit_pages(outdir: Path, pages: list[str], workdir: Path) -> dict[str, dict]:
     config = a11y.load_config()
     results = {}
-    with Browser(workdir, timeout=300) as browser:
+    with Browser(workdir, timeout=900) as browser:
         for page in pages:
             results[page] = a11y.audit(browser, (outdir / page).as_uri(), config)
     return results
