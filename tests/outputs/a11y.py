@@ -144,7 +144,8 @@ def main(argv: list[str]) -> int:
             if counts:
                 pages_review[page] = counts
     print(json.dumps({"violations_by_rule": by_rule}, indent=1), file=sys.stderr)
-    print(json.dumps({"pages": pages_review}, indent=1, sort_keys=True))
+    print(json.dumps({"about": json.loads(REVIEW_BASELINE.read_text())["about"] if REVIEW_BASELINE.is_file() else "",
+                      "pages": pages_review}, indent=1, sort_keys=True))
     return 1 if by_rule else 0
 
 

@@ -181,7 +181,7 @@ def print_to_pdf(url: str, pdf: Path, workdir: Path) -> None:
     argv = [BWRAP, "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--chdir", str(workdir),
             CHROMIUM, *FLAGS, f"--user-data-dir={workdir / 'profile'}", "--virtual-time-budget=10000",
             "--no-pdf-header-footer", f"--print-to-pdf={pdf}", url]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
     if proc.returncode or not pdf.is_file():
         raise CDPError(f"printing {url} failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
 
