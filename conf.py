@@ -34,6 +34,7 @@ extensions = [
     # our own, under source/_ext/
     "cvplus_facts",
     "cvplus_contacts",
+    "cvplus_deploy_guards",
     "cvplus_review",
     "cvplus_checks",
     "cvplus_snippets",
@@ -41,6 +42,7 @@ extensions = [
     "cvplus_incremental",
     "cvplus_mermaid_offline",
     "cvplus_capacity",
+    "cvplus_onboarding",
     "cvplus_inventory",
     "cvplus_print",
     "cvplus_a11y",

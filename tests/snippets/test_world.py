@@ -31,6 +31,13 @@ def box(tmp_path: Path) -> Sandbox:
     sandbox.close()
 
 
+@pytest.fixture
+def upgraded(box: Sandbox) -> Sandbox:
+    """The fixture after the manual's runtime upgrade (firebase.json runtime)."""
+    check(box, f"$ jq '.functions.runtime = \"{FACTS['runtime_upgrade']['target']}\"' firebase.json > f.json && mv f.json firebase.json\n")
+    return box
+
+
 def check(box: Sandbox, text: str) -> None:
     verdict = run_snippet(snippet(text), box)
     assert verdict.passed, verdict.message
@@ -77,44 +84,115 @@ def test_release_through_a_preview_channel_then_roll_back(box: Sandbox) -> None:
                f"$ test \"$(sandbox-cloud hosting-version {site} live)\" = \"$(cat v1)\"\n")
 
 
-def test_pinned_cloud_run_traffic_survives_a_deploy(box: Sandbox) -> None:
-    check(box, "$ firebase use staging >/dev/null\n"
+def test_functions_deploy_of_the_unchanged_runtime_is_refused_as_the_real_cli_does(box: Sandbox) -> None:
+    """The stand-in asks firebase-tools' own lifecycle check: CVPlus's
+    nodejs20 is past its decommission date, so deploy and dry run fail."""
+    check(box, "$ firebase deploy -P staging --only functions:healthCheck --dry-run\n"
+               "...\n"
+               "Error: Runtime Node.js 20 was decommissioned on 2026-10-30. To deploy you must first upgrade your runtime version.\n"
+               "[1]\n"
+               "$ firebase deploy -P staging --only hosting >/dev/null\n")
+
+
+def test_functions_deploy_passes_after_the_runtime_upgrade(upgraded: Sandbox) -> None:
+    check(upgraded, "$ firebase deploy -P staging --only functions:healthCheck | grep -c 'Successful create'\n1\n")
+
+
+def test_pinned_cloud_run_traffic_survives_a_deploy(upgraded: Sandbox) -> None:
+    check(upgraded, "$ firebase use staging >/dev/null\n"
                "$ firebase deploy --only functions:healthCheck >/dev/null\n"
                "$ firebase deploy --only functions:healthCheck >/dev/null\n"
-               f"$ OLD=$(gcloud run revisions list --service healthcheck --region us-central1 --project {STAGING} --format 'value(REVISION)' | tail -n 1)\n"
+               f"$ OLD=$(gcloud run revisions list --service healthcheck --region us-central1 --project {STAGING} --format 'value(REVISION)' --sort-by=metadata.creationTimestamp | head -n 1)\n"
                f"$ gcloud run services update-traffic healthcheck --region us-central1 --project {STAGING} --to-revisions=\"$OLD=100\" >/dev/null\n"
                "$ firebase deploy --only functions:healthCheck >/dev/null\n"
-               f"$ gcloud run services describe healthcheck --region us-central1 --project {STAGING}\n"
-               "Service healthcheck in region us-central1\n"
-               "Traffic: 100% healthcheck-00001-* (pinned) (glob)\n"
+               f"$ gcloud run services describe healthcheck --region us-central1 --project {STAGING} --format='value(status.traffic[0].revisionName,spec.traffic[0].latestRevision)'\n"
+               "healthcheck-00001-*\t (glob)\n"
                f"$ gcloud run services update-traffic healthcheck --region us-central1 --project {STAGING} --to-latest\n"
                "Traffic:\n"
-               "  100% healthcheck-00003-* (LATEST) (glob)\n")
+               "  100% LATEST (currently healthcheck-00003-*) (glob)\n")
 
 
-def test_smart_deploy_model_has_exactly_the_real_flags(box: Sandbox) -> None:
-    check(box, "$ scripts/deployment/smart-deploy.sh --emergency\n"
+def test_revision_and_backup_lists_need_an_explicit_sort(upgraded: Sandbox) -> None:
+    """With an explicit --format and no --sort-by the order is the API's:
+    neither newest nor oldest first for this seed."""
+    check(upgraded, "$ for _ in 1 2 3 4; do firebase deploy -P staging --only functions:healthCheck >/dev/null; done\n"
+               f"$ gcloud run revisions list --service healthcheck --region us-central1 --project {STAGING} --format 'value(REVISION)' | cut -d- -f2 | paste -sd ' '\n"
+               "(?!00004 00003 00002 00001|00001 00002 00003 00004).* (re)\n"
+               f"$ gcloud run revisions list --service healthcheck --region us-central1 --project {STAGING} --format 'value(REVISION)' --sort-by='~metadata.creationTimestamp' | cut -d- -f2 | paste -sd ' '\n"
+               "00004 00003 00002 00001\n")
+
+
+def test_firestore_restore_returns_an_unfinished_operation(upgraded: Sandbox) -> None:
+    check(upgraded, f"$ \"$CVPLUS_PYTHON\" \"$(dirname \"$(command -v gcloud)\")/../behaviours/runbooks.py\" seed-backups {STAGING} 3\n"
+               f"$ BACKUP=$(gcloud firestore backups list --project {STAGING} --format='value(name)' --sort-by=~snapshotTime --limit=1)\n"
+               f"$ OP=$(gcloud firestore databases restore --source-backup=\"$BACKUP\" --destination-database=drill --project {STAGING} --format='value(name)')\n"
+               "$ echo \"$OP\"\n"
+               f"projects/{STAGING}/databases/drill/operations/* (glob)\n"
+               f"$ gcloud firestore operations describe \"$OP\" --project {STAGING} --format='value(metadata.operationState)'\n"
+               "PROCESSING\n"
+               f"$ gcloud firestore operations describe \"$OP\" --project {STAGING} --format='value(done,metadata.operationState)'\n"
+               "True\tSUCCESSFUL\n")
+
+
+def test_smart_deploy_model_behaves_as_the_real_script(upgraded: Sandbox) -> None:
+    """Argument handling of CVPlus's smart-deploy.sh at c56e362: unknown
+    options stop; --environment production is not production mode, so quick
+    mode deploys to the ACTIVE project; intelligent-deploy.sh ignores its
+    arguments and deploys."""
+    check(upgraded, "$ scripts/deployment/smart-deploy.sh --emergency\n"
                "Unknown option: --emergency\n...\n[1]\n"
-               "$ scripts/deployment/smart-deploy.sh --quick --environment production\n"
-               "Quick mode is not allowed for production\n[1]\n"
-               "$ scripts/deployment/intelligent-deploy.sh --full\n"
-               "intelligent-deploy.sh takes no arguments * (glob)\n[1]\n"
-               "$ scripts/deployment/smart-deploy.sh --environment staging --blue-green | tail -n 3\n"
-               "[smart-deploy] blue-green: switched traffic to cvplus-green (placeholder: no traffic was moved)\n"
-               "[smart-deploy] health checks: skipped in the sandbox model\n"
-               "[smart-deploy] deployment complete\n")
+               "$ scripts/deployment/smart-deploy.sh --rollback\n"
+               "Error: --rollback requires a version number\n[1]\n"
+               "$ scripts/deployment/smart-deploy.sh --quick --production\n"
+               "...\n\u274c Quick mode not allowed for production deployments\n[1]\n"
+               "$ firebase use dev >/dev/null\n"
+               "$ scripts/deployment/smart-deploy.sh --quick --environment production | tail -n 1\n"
+               "\u2705 Quick deployment completed\n"
+               f"$ firebase hosting:channel:list -P dev | grep -c live\n1\n"
+               "$ scripts/deployment/intelligent-deploy.sh --full --dry-run | tail -n 1\n"
+               "[SUCCESS] Deployment completed successfully!\n")
 
 
-def test_secret_rotation_keeps_versions(box: Sandbox) -> None:
-    check(box, "$ firebase use staging >/dev/null\n"
+def test_secret_destroy_refuses_a_secret_in_use_unless_forced(upgraded: Sandbox) -> None:
+    """As firebase-tools' functions-secrets-destroy: a warning and a refusal
+    (exit 0) for a secret a deployed function uses; --force skips it."""
+    check(upgraded, "$ firebase use staging >/dev/null\n"
                "$ printf 'old-value' | firebase functions:secrets:set STRIPE_WEBHOOK_SECRET --data-file - >/dev/null\n"
-               "$ printf 'new-value' | firebase functions:secrets:set STRIPE_WEBHOOK_SECRET --data-file -\n"
-               f"\u2714  Created a new secret version projects/{STAGING}/secrets/STRIPE_WEBHOOK_SECRET/versions/2\n"
-               "$ firebase functions:secrets:destroy STRIPE_WEBHOOK_SECRET@1 --force\n"
-               "\u2714  Destroyed secret version STRIPE_WEBHOOK_SECRET@1\n"
-               "$ firebase functions:secrets:access STRIPE_WEBHOOK_SECRET\n"
-               "new-value\n")
+               "$ sed -i 's/^exports.handleStripeWebhook = onRequest(/exports.handleStripeWebhook = onRequest({ secrets: [\"STRIPE_WEBHOOK_SECRET\"] }, /' functions/index.js\n"
+               "$ firebase deploy --only functions:handleStripeWebhook >/dev/null\n"
+               "$ firebase functions:secrets:destroy STRIPE_WEBHOOK_SECRET@1 2>&1\n"
+               "\u26a0  Secret STRIPE_WEBHOOK_SECRET@1 is currently in use by following functions:\n"
+               "\thandleStripeWebhook[gcfv2](us-central1)\n"
+               "\u26a0  Refusing to destroy secret in use. Use -f to destroy the secret anyway.\n"
+               "$ firebase functions:secrets:access STRIPE_WEBHOOK_SECRET@1\n"
+               "old-value\n"
+               "$ firebase functions:secrets:destroy STRIPE_WEBHOOK_SECRET@1 --force 2>/dev/null\n"
+               "i  Destroyed secret version STRIPE_WEBHOOK_SECRET@1\n")
 
+
+def test_functions_list_has_the_real_columns_and_no_revision_count(upgraded: Sandbox) -> None:
+    check(upgraded, "$ firebase deploy -P staging --only functions:healthCheck >/dev/null\n"
+               "$ firebase functions:list -P staging | grep -c 'Function.*Version.*Trigger.*Location.*Memory.*Runtime'\n1\n"
+               "$ firebase functions:list -P staging | grep healthCheck\n"
+               "* healthCheck * v2 * https * us-central1 * 256 * nodejs24 * (glob)\n")
+
+
+
+def test_deployed_functions_carry_the_dotenv_values_of_their_last_deploy(upgraded: Sandbox) -> None:
+    """As firebase-tools deploys functions/.env (then .env.<project>, then
+    .env.<alias>) as environment variables: describe shows the values of
+    the LAST deploy, so a file edited without a deploy does not show."""
+    env = ".serviceConfig.environmentVariables"
+    check(upgraded, "$ firebase use staging >/dev/null\n"
+               "$ printf 'ENABLE_RAG_CHAT=true\\nENABLE_PUBLIC_PROFILES=true\\n' > functions/.env\n"
+               "$ printf 'ENABLE_PUBLIC_PROFILES=false\\n' > functions/.env.staging\n"
+               "$ firebase deploy --only functions:podcastStatus >/dev/null\n"
+               "$ sed -i 's/^ENABLE_RAG_CHAT=.*/ENABLE_RAG_CHAT=false/' functions/.env\n"
+               f"$ gcloud functions describe podcastStatus --region us-central1 --v2 --project {STAGING} --format=json | jq -c '{env} | {{ENABLE_RAG_CHAT, ENABLE_PUBLIC_PROFILES, GCLOUD_PROJECT, FUNCTION_TARGET}}'\n"
+               f'{{"ENABLE_RAG_CHAT":"true","ENABLE_PUBLIC_PROFILES":"false","GCLOUD_PROJECT":"{STAGING}","FUNCTION_TARGET":"podcastStatus"}}\n'
+               "$ firebase deploy --only functions:podcastStatus >/dev/null\n"
+               f"$ gcloud functions describe podcastStatus --region us-central1 --v2 --project {STAGING} --format=json | jq -r '{env}.ENABLE_RAG_CHAT'\n"
+               "false\n")
 
 @pytest.mark.slow
 def test_real_functions_emulator_serves_the_reference_codebase(box: Sandbox) -> None:
@@ -126,7 +204,7 @@ def test_real_functions_emulator_serves_the_reference_codebase(box: Sandbox) -> 
           f"$ for i in $(seq 120); do curl -s -o /dev/null 127.0.0.1:{port} && break; sleep 1; done\n"
           f"$ until grep -q 'All emulators ready' emulator.log; do sleep 1; done\n"
           f"$ curl -s http://127.0.0.1:{port}/{project}/{FACTS['region']}/healthCheck\n"
-          '{"status":"degraded","checks":{"anthropic":"configured","stripe":"missing","stripeWebhook":"configured","elevenlabs":"missing"},"flags":*} (glob)\n'
+          '{"status":"healthy","timestamp":"*","version":"4.1.0","environment":"production","migratedFunctions":{*}} (glob)\n'
           f"$ curl -s -X POST -H 'stripe-signature: t=1,v1=bad' -d '{{}}' http://127.0.0.1:{port}/{project}/{FACTS['region']}/handleStripeWebhook\n"
           "Webhook signature verification failed: No signatures found matching the expected signature for payload.* (glob)\n"
           "...\n"

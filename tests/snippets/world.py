@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,7 +67,24 @@ def firebase_config(facts: dict) -> dict:
     }
 
 
-def lay_out_fixture(dest: Path) -> None:
+def upgrade_runtime(dest: Path, runtime: str) -> None:
+    """What the manual's runtime-upgrade procedure changes, for pages whose
+    tested run starts after it: firebase.json's functions runtime and
+    functions/package.json's engines.node."""
+    match = re.fullmatch(r"nodejs(\d+)", runtime)
+    if match is None:
+        raise ValueError(f"cvplus-fixture: --runtime takes nodejsNN, not {runtime!r}")
+    config_path = dest / "firebase.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["functions"]["runtime"] = runtime
+    config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    package_path = dest / "functions" / "package.json"
+    package = json.loads(package_path.read_text(encoding="utf-8"))
+    package["engines"] = {"node": match.group(1)}
+    package_path.write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
+
+
+def lay_out_fixture(dest: Path, runtime: str | None = None) -> None:
     facts = cvplus_data.load_platform()
     shutil.copytree(FIXTURE, dest, symlinks=True)
     for path in dest.rglob("*.sh"):
@@ -78,16 +97,22 @@ def lay_out_fixture(dest: Path) -> None:
     (dest / ".firebaserc").write_text(json.dumps({"projects": {"default": projects["dev"], **projects}}, indent=2) + "\n",
                                       encoding="utf-8")
     (dest / "functions" / "node_modules").symlink_to(ROOT / "node_modules")
+    if runtime:
+        upgrade_runtime(dest, runtime)
 
 
 def path_dirs() -> list[Path]:
     """PATH folders: the stand-ins, then one holding ``cvplus-fixture``."""
     TOOLS_DIR.mkdir(parents=True, exist_ok=True)
     helper = TOOLS_DIR / "cvplus-fixture"
-    helper.write_text(
-        "#!/bin/sh\n# Lay out a fixture checkout of CVPlus (default ./cvplus).\n"
-        f'exec "{sys.executable}" "{Path(__file__)}" "${{1:-cvplus}}"\n', encoding="utf-8")
-    helper.chmod(0o755)
+    text = ("#!/bin/sh\n# Lay out a fixture checkout of CVPlus: cvplus-fixture [--runtime nodejsNN] [DIR]\n"
+            f'exec "{sys.executable}" "{Path(__file__)}" "$@"\n')
+    if not helper.is_file() or helper.read_text(encoding="utf-8") != text:
+        # Written aside and renamed: another worker may be running the old one.
+        fresh = helper.with_name(f".cvplus-fixture.{os.getpid()}")
+        fresh.write_text(text, encoding="utf-8")
+        fresh.chmod(0o755)
+        fresh.replace(helper)
     return [STANDIN_BIN, TOOLS_DIR]
 
 
@@ -97,9 +122,22 @@ def sandbox_env() -> dict[str, str]:
             "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0"}
 
 
-if __name__ == "__main__":
-    target = Path(sys.argv[1]).resolve()
+def main(argv: list[str]) -> int:
+    """``cvplus-fixture [--runtime nodejsNN] [DIR]``: the checkout as CVPlus
+    has it (runtime from the facts file), or, with --runtime, as it is after
+    the manual's runtime upgrade."""
+    runtime = None
+    if argv[:1] == ["--runtime"]:
+        if len(argv) < 2:
+            raise SystemExit("cvplus-fixture: --runtime needs a value (nodejsNN)")
+        runtime, argv = argv[1], argv[2:]
+    target = Path(argv[0] if argv else "cvplus").resolve()
     if target.exists():
         raise SystemExit(f"cvplus-fixture: {target} exists already")
-    lay_out_fixture(target)
+    lay_out_fixture(target, runtime)
     print(f"CVPlus fixture checkout in {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

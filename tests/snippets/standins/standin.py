@@ -22,8 +22,10 @@ import hmac
 import json
 import os
 import re
+import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -250,6 +252,80 @@ def function_names(root: Path) -> list[str]:
     return re.findall(r"^exports\.(\w+)\s*=", source.read_text(), re.M)
 
 
+FACTS = HERE.parents[2] / "source" / "_data" / "platform.yaml"
+FIREBASE_TOOLS = HERE.parents[2] / "node_modules" / "firebase-tools"
+
+
+def facts() -> dict:
+    return yaml.safe_load(FACTS.read_text(encoding="utf-8"))
+
+
+def site_of(project: str) -> str:
+    """The default Hosting site of a project, as the facts file names it
+    (production serves the site ``cvplus``, not the project ID)."""
+    for env in facts()["envs"].values():
+        if env["project_id"] == project:
+            return env["hosting_site"]
+    return project
+
+
+def run_real_node(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Run a few lines of node against the installed firebase-tools, so the
+    stand-in prints what the real code computes (messages, tables)."""
+    return subprocess.run(["node", "-e", script, "--", str(FIREBASE_TOOLS), *args], capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "FORCE_COLOR": "0"})
+
+
+# The real CLI's own lifecycle check (deploy/functions/runtimes/supported):
+# it throws "Runtime ... was decommissioned on ...", warns when deprecated.
+RUNTIME_GUARD = """
+const [root, runtime] = process.argv.slice(1);
+const supported = require(root + "/lib/deploy/functions/runtimes/supported");
+const { RUNTIMES } = require(root + "/lib/deploy/functions/runtimes/supported/types");
+if (!RUNTIMES[runtime]) { console.log("UNKNOWN"); process.exit(0); }
+const { deprecationDate, decommissionDate, friendly } = RUNTIMES[runtime];
+try { supported.guardVersionSupport(runtime); } catch (e) { console.log("ERROR " + e.message); process.exit(0); }
+const now = new Date();
+if (now >= new Date(deprecationDate)) {
+  console.log("WARN Runtime " + friendly + " was deprecated on " + deprecationDate + " and will be decommissioned on "
+    + decommissionDate + ", after which you will not be able to deploy without upgrading. Consider upgrading now "
+    + "to avoid disruption. See https://cloud.google.com/functions/docs/runtime-support for full details on the "
+    + "lifecycle policy");
+}
+console.log("OK");
+"""
+
+
+def functions_runtime(root: Path, config: dict) -> str:
+    """firebase.json's functions.runtime, else functions/package.json engines.node."""
+    runtime = (config.get("functions") or {}).get("runtime")
+    if runtime:
+        return runtime
+    package = root / "functions" / "package.json"
+    node = json.loads(package.read_text()).get("engines", {}).get("node", "") if package.is_file() else ""
+    return f"nodejs{node}" if node else ""
+
+
+def guard_runtime(root: Path, config: dict) -> None:
+    runtime = functions_runtime(root, config)
+    verdict = run_real_node(RUNTIME_GUARD, runtime).stdout.strip().splitlines()
+    for line in verdict:
+        if line.startswith("ERROR "):
+            raise Failed(line[len("ERROR "):])
+        if line.startswith("WARN "):
+            print(f"\u26a0  functions: {line[len('WARN '):]}")
+        if line == "UNKNOWN":
+            raise Failed(f"Runtime {runtime} is not a valid runtime for this version of the Firebase CLI")
+
+
+def trigger_kind(root: Path, name: str) -> str:
+    """https / callable / scheduled, from the trigger the source uses."""
+    source = (root / "functions" / "index.js").read_text() if root else ""
+    match = re.search(rf"^exports\.{re.escape(name)}\s*=\s*(\w+)\(", source, re.M)
+    return {"onRequest": "https", "onCall": "callable", "onSchedule": "scheduled"}.get(match.group(1) if match else "",
+                                                                                       "https")
+
+
 def firebase_json() -> tuple[Path, dict]:
     root = project_root()
     if root is None or not (root / "firebase.json").is_file():
@@ -290,8 +366,11 @@ def fb_deploy(state, options, args):
         if target.split(":")[0] not in config:
             raise Failed(f"Could not find configuration for '{target.split(':')[0]}' in firebase.json")
     print(f"\n=== Deploying to '{project}'...\n")
+    kinds = list(dict.fromkeys(t.split(":")[0] for t in targets))
+    print(f"i  deploying {', '.join(kinds)}")
+    if "functions" in kinds:  # the CLI's prepare step, which a dry run runs too
+        guard_runtime(root, config)
     if opt(options, "--dry-run"):
-        print(f"i  deploying {', '.join(t.split(':')[0] for t in targets)}")
         print(f"{OK} Dry run complete!")
         return
     proj = project_state(state, project)
@@ -308,10 +387,12 @@ def fb_deploy(state, options, args):
                 fn = proj["functions"].setdefault(name, {"revisions": [], "traffic": "latest"})
                 revision = f"{service_name(name)}-{len(fn['revisions']) + 1:05d}-{short_hash(project, name, stamp)[:3]}"
                 fn["revisions"].append(revision)
+                fn["secrets"] = bound_secrets(proj, root, name)
+                fn["env"] = deployed_env(root, project)
                 print(f"{OK} functions[{name}(us-central1)] Successful {'update' if len(fn['revisions']) > 1 else 'create'} operation.")
                 deployed.append(f"functions:{name}")
         elif kind == "hosting":
-            site = detail or project
+            site = detail or site_of(project)
             host = proj["hosting"].setdefault(site, {"versions": [], "channels": {}})
             version = short_hash(project, site, stamp, time.time())[:16]
             host["versions"].append(version)
@@ -335,7 +416,7 @@ def fb_channel_deploy(state, options, args):
     expires = opt(options, "-e", "--expires", default="7d")
     if not re.fullmatch(r"\d+[hdm]", str(expires)):
         raise Failed(f"expires should be a duration like 12h or 7d, got '{expires}'")
-    site = project
+    site = site_of(project)
     host = proj["hosting"].setdefault(site, {"versions": [], "channels": {}})
     version = short_hash(project, channel, len(host["versions"]), time.time())[:16]
     host["versions"].append(version)
@@ -350,10 +431,11 @@ def fb_channel_deploy(state, options, args):
 
 def fb_channel_list(state, options, args):
     project = resolve_project(state, options)
-    host = project_state(state, project)["hosting"].get(project, {"channels": {}})
+    site = site_of(project)
+    host = project_state(state, project)["hosting"].get(site, {"channels": {}})
     print("Channel ID\tURL")
     for channel in sorted(host["channels"]):
-        host_name = project if channel == "live" else f"{project}--{channel}-{short_hash(project, channel)[:8]}"
+        host_name = site if channel == "live" else f"{site}--{channel}-{short_hash(site, channel)[:8]}"
         print(f"{channel}\thttps://{host_name}.web.app")
 
 
@@ -421,11 +503,62 @@ def fb_secret_access(state, options, args):
     print(versions[index - 1]["value"])
 
 
+def bound_secrets(proj: dict, root: Path, name: str) -> dict[str, int]:
+    """The secret versions a deploy binds the function to: the newest
+    enabled version of each secret its options name."""
+    source = (root / "functions" / "index.js").read_text() if root else ""
+    match = re.search(rf"^exports\.{re.escape(name)}\s*=\s*\w+\(\s*\{{[^}}]*secrets\s*:\s*\[([^\]]*)\]", source, re.M)
+    bound = {}
+    for key in re.findall(r"[A-Z][A-Z0-9_]+", match.group(1) if match else ""):
+        versions = proj["secrets"].get(key, [])
+        enabled = [i + 1 for i, v in enumerate(versions) if v["state"] == "ENABLED"]
+        if enabled:
+            bound[key] = enabled[-1]
+    return bound
+
+
+def deployed_env(root: Path | None, project: str) -> dict[str, str]:
+    """The user environment a functions deploy sends, as firebase-tools 15.34.2
+    builds it (lib/functions/env.js findEnvfiles, loadUserEnvs): functions/.env,
+    then .env.<projectId>, then .env.<alias>, later files overriding earlier
+    ones; plus GCLOUD_PROJECT (loadFirebaseEnvs). FIREBASE_CONFIG is left out:
+    its value comes from the project's web-app config, which the sandbox lacks."""
+    env: dict[str, str] = {}
+    names = [".env", f".env.{project}"] + [f".env.{a}" for a, p in aliases().items() if p == project][:1]
+    for name in names:
+        path = root / "functions" / name if root else None
+        if path and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                key, sep, value = line.partition("=")
+                if sep and key.strip() and not key.lstrip().startswith("#"):
+                    env[key.strip()] = value.strip().strip("\"'")
+    env["GCLOUD_PROJECT"] = project
+    return env
+
+
 def fb_secret_destroy(state, options, args):
+    """As firebase-tools' functions-secrets-destroy: a secret used by any
+    deployed function (any version: the CLI checks the secret, not the
+    version) is refused with a warning unless -f/--force, and the refusal
+    exits 0. --force skips that guard."""
+    project = resolve_project(state, options)
     versions, index = _secret_version(state, options, args[0])
+    key = args[0].partition("@")[0]
+    shown = args[0].partition("@")[2] or "latest"
+    if versions[index - 1]["state"] == "DESTROYED":
+        print(f"i  Secret {key}@{shown} is already destroyed. Nothing to do.")
+        return
+    users = [f"{name}[gcfv2]({facts()['region']})" for name, fn in sorted(project_state(state, project)["functions"].items())
+             if key in fn.get("secrets", {})]
+    if users:
+        print(f"\u26a0  Secret {key}@{shown} is currently in use by following functions:\n\t" + "\t\n".join(users),
+              file=sys.stderr)
+        if not opt(options, "-f", "--force"):
+            print("\u26a0  Refusing to destroy secret in use. Use -f to destroy the secret anyway.", file=sys.stderr)
+            return
     versions[index - 1]["state"] = "DESTROYED"
     save_state(state)
-    print(f"{OK} Destroyed secret version {args[0].partition('@')[0]}@{index}")
+    print(f"i  Destroyed secret version {key}@{index}")
 
 
 def fb_secret_get(state, options, args):
@@ -438,12 +571,38 @@ def fb_secret_get(state, options, args):
         print(f"{number}\t{version['state']}")
 
 
+FUNCTIONS_TABLE = """
+const [root, rows] = process.argv.slice(1);
+const Table = require(require.resolve("cli-table3", { paths: [root] }));
+const table = new Table({ head: ["Function", "Version", "Trigger", "Location", "Memory", "Runtime"],
+                          style: { head: [] } });
+for (const row of JSON.parse(rows)) table.push(row);
+console.log(table.toString());
+"""
+MEMORY_MB = {"128MiB": 128, "256MiB": 256, "512MiB": 512, "1GiB": 1024, "2GiB": 2048, "4GiB": 4096, "8GiB": 8192}
+
+
 def fb_functions_list(state, options, args):
+    """The columns of firebase-tools' functions-list (Function, Version,
+    Trigger, Location, Memory, Runtime), drawn by the same cli-table3. No
+    revision column: the CLI shows none."""
     project = resolve_project(state, options)
     functions = project_state(state, project)["functions"]
-    print("Function\tRegion\tRevisions")
-    for name, fn in sorted(functions.items()):
-        print(f"{name}\tus-central1\t{len(fn['revisions'])}")
+    if not functions:
+        print(f"No functions found in project {project}.")
+        return
+    root = project_root()
+    source = (root / "functions" / "index.js").read_text() if root and (root / "functions" / "index.js").is_file() else ""
+    runtime = functions_runtime(root, json.loads((root / "firebase.json").read_text())) if root else ""
+    rows = []
+    for name in sorted(functions):
+        match = re.search(rf"^exports\.{re.escape(name)}\s*=\s*\w+\(\s*\{{[^}}]*memory\s*:\s*[\"']([^\"']+)", source, re.M)
+        rows.append([name, "v2", trigger_kind(root, name), facts()["region"],
+                     MEMORY_MB.get(match.group(1), "---") if match else 256, runtime])
+    table = run_real_node(FUNCTIONS_TABLE, json.dumps(rows))
+    if table.returncode:
+        raise Failed(table.stderr.strip())
+    print(table.stdout, end="")
 
 
 def fb_login_list(state, options, args):
@@ -498,23 +657,64 @@ def _service(proj, service) -> dict:
     raise Failed(f"Cannot find service [{service}]")
 
 
+def seeded_order(items: list, *seed: object) -> list:
+    """The API promises no order: answer in a fixed order that is neither
+    newest-first nor oldest-first, so "take the first line" is caught."""
+    return sorted(items, key=lambda item: short_hash(*seed, json.dumps(item, sort_keys=True)))
+
+
+def _revision_resource(project: str, service: str, revision: str, number: int, serving: bool) -> dict:
+    """A Cloud Run (v1, Knative) Revision, the fields the manual reads."""
+    created = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(1_700_000_000 + number * 3600))
+    return {"apiVersion": "serving.knative.dev/v1", "kind": "Revision",
+            "metadata": {"name": revision, "namespace": project, "creationTimestamp": created,
+                         "labels": {"serving.knative.dev/service": service}},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+            "REVISION": revision, "SERVICE": service, "ACTIVE": "yes" if serving else ""}
+
+
 def gc_revisions_list(state, options, args):
+    """``gcloud run revisions list``: with its default format the rows are
+    sorted newest first; an explicit --format drops that sort (real gcloud),
+    so without --sort-by the rows come in the API's unspecified order. A
+    column label of the default format (REVISION, SERVICE, ACTIVE) is also a
+    key, as in real gcloud."""
+    emit, sort_rows = behaviour("runbooks").emit, behaviour("runbooks").sort_rows
     proj = gc_project(state, options)
+    project = opt(options, "--project")
     service = opt(options, "--service")
     names = [service] if isinstance(service, str) else [service_name(n) for n in proj["functions"]]
-    fmt = opt(options, "--format", default="")
+    rows = []
     for name in names:
         fn = _service(proj, name)
-        for revision in reversed(fn["revisions"]):
-            if fmt.startswith("value("):
-                print(revision)
-            else:
-                serving = "yes" if _serving(fn) == revision else ""
-                print(f"{revision}\t{name}\t{serving}")
+        for number, revision in enumerate(fn["revisions"], 1):
+            rows.append(_revision_resource(project, name, revision, number, _serving(fn) == revision))
+    fmt = opt(options, "--format")
+    sort_by = opt(options, "--sort-by")
+    if isinstance(sort_by, str):
+        rows = sort_rows(rows, sort_by)
+    elif fmt is None:
+        rows = sort_rows(rows, "~metadata.creationTimestamp")
+    else:
+        rows = seeded_order(rows, project, "revisions")
+    if fmt is None:
+        for row in rows:
+            print(f"{row['REVISION']}\t{row['SERVICE']}\t{row['ACTIVE']}")
+        return
+    emit(rows, fmt, sys.modules[__name__])
 
 
 def _serving(fn) -> str:
     return fn["revisions"][-1] if fn["traffic"] == "latest" else fn["traffic"]
+
+
+def _traffic_lines(fn) -> list[str]:
+    """How gcloud prints a service's traffic (ops-facts, verified with real
+    gcloud): ``100% LATEST (currently REV)`` when following the latest
+    revision, ``100% REV`` when pinned. Never "(pinned)"."""
+    if fn["traffic"] == "latest":
+        return [f"  100% LATEST (currently {_serving(fn)})"]
+    return [f"  100% {fn['traffic']}"]
 
 
 def gc_update_traffic(state, options, args):
@@ -534,14 +734,32 @@ def gc_update_traffic(state, options, args):
         fn["traffic"] = revision
     save_state(state)
     print("Traffic:")
-    print(f"  100% {_serving(fn)}{' (LATEST)' if fn['traffic'] == 'latest' else ''}")
+    print("\n".join(_traffic_lines(fn)))
 
 
 def gc_services_describe(state, options, args):
+    """A Cloud Run (v1) Service resource; the manual reads it with --format.
+    Its traffic: spec.traffic[] says what was asked (latestRevision: true, or
+    a revisionName), status.traffic[] what serves."""
+    emit = behaviour("runbooks").emit
     proj = gc_project(state, options)
+    project = opt(options, "--project")
     fn = _service(proj, args[0])
-    print(f"Service {args[0]} in region {opt(options, '--region', default='us-central1')}")
-    print(f"Traffic: 100% {_serving(fn)}{' (LATEST)' if fn['traffic'] == 'latest' else ' (pinned)'}")
+    fmt = opt(options, "--format")
+    if fmt is None:
+        raise Unsimulated("the human-readable describe layout; read fields with --format "
+                          "(e.g. 'value(status.traffic[0].revisionName)')")
+    spec_traffic = ({"percent": 100, "latestRevision": True} if fn["traffic"] == "latest"
+                    else {"percent": 100, "revisionName": fn["traffic"]})
+    status_traffic = {"percent": 100, "revisionName": _serving(fn)}
+    if fn["traffic"] == "latest":
+        status_traffic["latestRevision"] = True
+    resource = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+                "metadata": {"name": args[0], "namespace": project},
+                "spec": {"traffic": [spec_traffic]},
+                "status": {"latestReadyRevisionName": fn["revisions"][-1], "traffic": [status_traffic],
+                           "url": f"https://{args[0]}-sandbox-{facts()['region'][:2]}.a.run.app"}}
+    emit(resource, fmt, sys.modules[__name__])
 
 
 def gc_firestore_export(state, options, args):
@@ -601,7 +819,18 @@ def _stripe_secret(state) -> str:
     return stripe["secret"]
 
 
+EVENTS = STATE.parent / "stripe-events.jsonl"
+
+
+def _listen_time() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
+
+
 def st_listen(state, options, args):
+    """Like ``stripe listen --forward-to``: prints the signing secret, then
+    forwards every event a ``stripe trigger`` creates, signed, and logs each
+    delivery in the CLI's own two formats (stripe-cli pkg/proxy:
+    "%s   --> %s [%s]" and "%s  <--  [%d] %s %s [%s]")."""
     secret = _stripe_secret(state)
     if opt(options, "--print-secret"):
         print(secret)
@@ -609,34 +838,67 @@ def st_listen(state, options, args):
     target = opt(options, "--forward-to", "-f")
     if not isinstance(target, str):
         raise Failed("stand-in: pass --forward-to URL")
-    state["stripe"]["forward_to"] = target if "://" in target else "http://" + target
+    target = target if "://" in target else "http://" + target
+    state["stripe"]["forward_to"] = target
     save_state(state)
-    print(f"> Ready! Your webhook signing secret is {secret}", flush=True)
+    print(f"> Ready! Your webhook signing secret is {secret} (^C to quit)", flush=True)
+    seen = EVENTS.stat().st_size if EVENTS.is_file() else 0
     while True:  # like the real CLI: forwards until interrupted
-        time.sleep(3600)
+        if EVENTS.is_file() and EVENTS.stat().st_size > seen:
+            with EVENTS.open(encoding="utf-8") as handle:
+                handle.seek(seen)
+                lines = handle.read().splitlines()
+                seen = handle.tell()
+            for line in lines:
+                _forward(json.loads(line), target, secret)
+        time.sleep(0.1)
+
+
+def _forward(event: dict, target: str, secret: str) -> None:
+    print(f"{_listen_time()}   --> {event['type']} [{event['id']}]", flush=True)
+    body = json.dumps(event).encode()
+    stamp = int(time.time())
+    signature = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(target, data=body, method="POST", headers={
+        "Content-Type": "application/json", "Stripe-Signature": f"t={stamp},v1={signature}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError as exc:
+        print(f"{_listen_time()}            [ERROR] Failed to POST: {exc}", flush=True)
+        return
+    print(f"{_listen_time()}  <--  [{status}] POST {target} [{event['id']}]", flush=True)
 
 
 def st_trigger(state, options, args):
+    """Like ``stripe trigger EVENT``: runs the event's fixture in test mode
+    and says "Trigger succeeded!" whether or not any endpoint accepted the
+    event (stripe-cli trigger.go): delivery shows only in the ``stripe
+    listen`` log. The fixture's request names are the object's type here;
+    the real fixtures may name several requests, so pages glob these lines."""
     event_type = args[0]
-    target = state.get("stripe", {}).get("forward_to")
-    if not target:
-        raise Failed("stand-in: no 'stripe listen --forward-to' is running in this session")
     stamp = int(time.time())
-    event = {"id": "evt_sandbox_" + short_hash(stamp, event_type)[:12], "object": "event", "type": event_type,
-             "api_version": "2024-06-20", "created": stamp, "livemode": False,
-             "data": {"object": {"id": "obj_sandbox_" + short_hash(event_type)[:10], "object": event_type.split(".")[0]}}}
-    body = json.dumps(event).encode()
-    signature = hmac.new(_stripe_secret(state).encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    request = urllib.request.Request(target, data=body, method="POST", headers={
-        "Content-Type": "application/json", "Stripe-Signature": f"t={stamp},v1={signature}"})
-    print(f"Setting up fixture for: {event_type}")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        print(f"--> {event_type} [{event['id']}] <-- [{response.status}]")
+    obj = event_type.rsplit(".", 1)[0]
+    event = {"id": "evt_sandbox_" + short_hash(stamp, event_type, time.monotonic())[:12], "object": "event",
+             "type": event_type, "api_version": "2024-06-20", "created": stamp, "livemode": False,
+             "data": {"object": {"id": "obj_sandbox_" + short_hash(event_type)[:10], "object": obj}}}
+    print(f"Setting up fixture for: {obj}")
+    print(f"Running fixture for: {obj}")
+    EVENTS.parent.mkdir(parents=True, exist_ok=True)
+    with EVENTS.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(event) + "\n")
     print("Trigger succeeded! Check dashboard for event details.")
 
 
 STRIPE = {"listen": st_listen, "trigger": st_trigger}
 HANDLERS = {"firebase": FIREBASE, "gcloud": GCLOUD, "stripe": STRIPE}
+
+
+def behaviour(area: str):
+    """A loaded behaviours module (``behaviours/<area>.py``)."""
+    return sys.modules[f"standin_behaviours_{area}"]
 
 
 def load_behaviours() -> None:
@@ -649,6 +911,7 @@ def load_behaviours() -> None:
     for path in sorted((HERE / "behaviours").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"standin_behaviours_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
         spec.loader.exec_module(module)
         for tool, table in (("firebase", "FIREBASE"), ("gcloud", "GCLOUD"), ("stripe", "STRIPE")):
             for name, handler in getattr(module, table, {}).items():
@@ -679,6 +942,7 @@ def main(tool: str, argv: list[str]) -> int:
               "mark the block {not-run} with a reason", file=sys.stderr)
         return 3
     except Failed as exc:
+        sys.stdout.flush()
         print(f"Error: {exc}", file=sys.stderr)
         return 1
 

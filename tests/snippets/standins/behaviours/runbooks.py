@@ -68,6 +68,12 @@ def _field(item: object, dotted: str) -> object:
             key = part[:-2]
             value = value.get(key, []) if isinstance(value, dict) else []
             continue
+        indexed = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        if indexed:
+            items = value.get(indexed.group(1), []) if isinstance(value, dict) else []
+            position = int(indexed.group(2))
+            value = items[position] if isinstance(items, list) and position < len(items) else ""
+            continue
         if isinstance(value, list):
             value = [v.get(part, "") if isinstance(v, dict) else "" for v in value]
         elif isinstance(value, dict):
@@ -83,6 +89,13 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return "True" if value else "False"
     return "" if value is None else str(value)
+
+
+def sort_rows(rows: list, spec: str) -> list:
+    """``--sort-by``: comma-separated keys, ``~`` for descending (gcloud)."""
+    for key in reversed([k.strip() for k in spec.split(",") if k.strip()]):
+        rows = sorted(rows, key=lambda row, k=key.lstrip("~"): _text(_field(row, k)), reverse=key.startswith("~"))
+    return rows
 
 
 def emit(data: object, fmt: object, standin) -> None:
@@ -247,6 +260,60 @@ def _database_resource(project: str, db_id: str, proj: dict, origin: dict | None
     return resource
 
 
+# Clone, restore and delete answer at once with a long-running operation
+# (ops-facts: real gcloud 578); the operation is done after a fixed number of
+# reads, never by wall time, and the new database is not usable before then.
+OPERATION_READS = 2
+METADATA_TYPES = {"clone": "CloneDatabaseMetadata", "restore": "RestoreDatabaseMetadata",
+                  "delete": "DeleteDatabaseMetadata"}
+
+
+def _operations(proj: dict) -> dict:
+    return proj.setdefault("rb_operations", {})
+
+
+def start_operation(standin, proj: dict, project: str, database: str, kind: str, detail: dict) -> dict:
+    op_id = standin.short_hash(project, database, kind, len(_operations(proj)))[:16]
+    name = f"projects/{project}/databases/{database}/operations/{op_id}"
+    record = {"kind": kind, "database": database, "reads": 0, "started": _stamp(_now()), "detail": detail}
+    _operations(proj)[name] = record
+    return _operation_resource(name, record)
+
+
+def _operation_resource(name: str, record: dict) -> dict:
+    done = record["reads"] >= OPERATION_READS
+    metadata = {"@type": f"type.googleapis.com/google.firestore.admin.v1.{METADATA_TYPES[record['kind']]}"}
+    if record["kind"] != "delete":
+        metadata |= {"database": f"{name.split('/operations/')[0]}", "startTime": record["started"],
+                     "operationState": "SUCCESSFUL" if done else "PROCESSING", **record["detail"]}
+        if done:
+            metadata["endTime"] = record.get("ended", record["started"])
+    resource = {"name": name, "metadata": metadata}
+    if done:
+        resource["done"] = True
+        resource["response"] = {"@type": "type.googleapis.com/google.firestore.admin.v1.Database",
+                                "name": name.split("/operations/")[0]}
+    return resource
+
+
+def operation_pending(proj: dict, database: str) -> bool:
+    return any(r["database"] == database and r["kind"] != "delete" and r["reads"] < OPERATION_READS
+               for r in _operations(proj).values())
+
+
+def operations_describe(state, options, args):
+    import standin
+    proj = standin.gc_project(state, options)
+    record = _operations(proj).get(args[0])
+    if record is None:
+        raise standin.Failed(f"NOT_FOUND: Operation {args[0]} not found.")
+    record["reads"] += 1
+    if record["reads"] == OPERATION_READS:
+        record["ended"] = _stamp(_now())
+    standin.save_state(state)
+    emit(_operation_resource(args[0], record), standin.opt(options, "--format"), standin)
+
+
 def databases_list(state, options, args):
     import standin
     proj = standin.gc_project(state, options)
@@ -300,10 +367,11 @@ def databases_clone(state, options, args):
             "FAILED_PRECONDITION: snapshot_time is older than the earliest version the database keeps "
             f"({'7 days: point-in-time recovery is on' if proj.get('pitr') else '1 hour: point-in-time recovery is off'}).")
     dest = _new_database(standin, proj, standin.opt(options, "--destination-database"))
-    _databases(proj)[dest] = {"snapshot": _stamp(moment), "operation": f"projects/{project}/databases/(default)/"
-                                                                       f"operations/{standin.short_hash(dest, moment)[:12]}"}
+    operation = start_operation(standin, proj, project, dest, "clone",
+                                {"pitrSnapshot": {"database": source, "snapshotTime": _stamp(moment)}})
+    _databases(proj)[dest] = {"snapshot": _stamp(moment), "operation": operation["name"]}
     standin.save_state(state)
-    emit(_database_resource(project, dest, proj, None), standin.opt(options, "--format"), standin)
+    emit(operation, standin.opt(options, "--format"), standin)
 
 
 def _backups(proj: dict) -> list:
@@ -319,9 +387,10 @@ def databases_restore(state, options, args):
     if source not in names:
         raise standin.Failed(f"NOT_FOUND: Backup {source} not found.")
     dest = _new_database(standin, proj, standin.opt(options, "--destination-database"))
-    _databases(proj)[dest] = {"backup": source, "operation": ""}
+    operation = start_operation(standin, proj, project, dest, "restore", {"backup": source})
+    _databases(proj)[dest] = {"backup": source, "operation": operation["name"]}
     standin.save_state(state)
-    emit(_database_resource(project, dest, proj, None), standin.opt(options, "--format"), standin)
+    emit(operation, standin.opt(options, "--format"), standin)
 
 
 def databases_delete(state, options, args):
@@ -334,8 +403,9 @@ def databases_delete(state, options, args):
     if db_id not in _databases(proj):
         raise standin.Failed(f"NOT_FOUND: Database projects/{project}/databases/{db_id} not found.")
     del _databases(proj)[db_id]
+    operation = start_operation(standin, proj, project, db_id, "delete", {})
     standin.save_state(state)
-    emit(_database_resource(project, db_id, proj, None), standin.opt(options, "--format"), standin)
+    emit(operation, standin.opt(options, "--format"), standin)
 
 
 def backups_list(state, options, args):
@@ -343,7 +413,12 @@ def backups_list(state, options, args):
     proj = standin.gc_project(state, options)
     location = standin.opt(options, "--location", default=_facts()["region"])
     rows = [b for b in _backups(proj) if f"/locations/{location}/" in b["name"]]
-    rows = sorted(rows, key=lambda b: b["snapshotTime"], reverse=True)
+    sort_by = standin.opt(options, "--sort-by")
+    # Not sorted by gcloud, and the API promises no order (ops-facts).
+    rows = sort_rows(rows, sort_by) if isinstance(sort_by, str) else standin.seeded_order(rows, "backups")
+    limit = standin.opt(options, "--limit")
+    if isinstance(limit, str) and limit.isdigit():
+        rows = rows[:int(limit)]
     emit(rows, standin.opt(options, "--format"), standin)
 
 
@@ -422,10 +497,18 @@ def functions_describe(state, options, args):
         "timeoutSeconds": number("timeoutSeconds", 60),
         "uri": f"https://{standin.service_name(name)}-sandbox-{region[:2]}.a.run.app",
     }
+    deployed = proj["functions"][name]
+    if "env" in deployed:
+        # What the deploy sent (standin.deployed_env), plus the two variables
+        # the Firebase CLI's Cloud Functions v2 client adds to every function
+        # (firebase-tools lib/gcp/cloudfunctionsv2.js).
+        config["environmentVariables"] = {**deployed["env"], "FUNCTION_TARGET": name, "LOG_EXECUTION_ID": "true"}
     secrets = re.findall(r"[A-Z][A-Z0-9_]+", opts.get("secrets", ""))
     if secrets:
+        # The Firebase CLI binds the version number current at deploy time.
+        bound = proj["functions"][name].get("secrets", {})
         config["secretEnvironmentVariables"] = [
-            {"key": s, "projectId": project, "secret": s, "version": "latest"} for s in secrets]
+            {"key": s, "projectId": project, "secret": s, "version": str(bound.get(s, "latest"))} for s in secrets]
     resource = {
         "buildConfig": {"entryPoint": name, "runtime": _facts()["runtime"]},
         "environment": "GEN_2",
@@ -449,6 +532,7 @@ _MINE = {
     "firestore databases restore": databases_restore,
     "firestore databases delete": databases_delete,
     "firestore backups list": backups_list,
+    "firestore operations describe": operations_describe,
     "functions describe": functions_describe,
 }
 
