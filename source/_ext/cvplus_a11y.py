@@ -38,7 +38,7 @@ CODE = re.compile(r'<div class="highlight-(?P<lang>[\w+-]+) notranslate">(?P<cap
 CODE_WITH_CAPTION = re.compile(
     r'<div class="code-block-caption"><span class="caption-text">(?P<caption>.*?)</span>.*?</div>\s*'
     r'<div class="highlight-(?P<lang>[\w+-]+) notranslate"><div class="highlight"><pre>', re.S)
-TABLE_WRAPPER = re.compile(r'<div class="table-wrapper(?P<rest>[^"]*)">')
+TABLE_WRAPPER = re.compile(r'<div class="table-wrapper(?P<rest>[^"]*)"(?P<attrs>(?![^>]*tabindex)[^>]*)>')
 TABLE_CAPTION = re.compile(r'<caption>.*?<span class="caption-text">(?P<caption>.*?)</span>', re.S)
 TAG = re.compile(r"<[^>]+>")
 TASK_BOX = re.compile(r'(?P<box><input class="task-list-item-checkbox"[^>]*type="checkbox"(?![^>]*aria-label)[^>]*>)'
@@ -79,7 +79,8 @@ def table_wrappers(body: str) -> str:
         caption = TABLE_CAPTION.search(body, match.end(), end if end != -1 else len(body))
         name = f"Table: {_text(caption.group('caption'))}" if caption else f"Table {count}"
         out.append(body[last:match.start()])
-        out.append(f'<div class="table-wrapper{match.group("rest")}" tabindex="0" role="region" aria-label="{name}">')
+        out.append(f'<div class="table-wrapper{match.group("rest")}"{match.group("attrs")} tabindex="0" role="region" '
+                   f'aria-label="{name}">')
         last = match.end()
     out.append(body[last:])
     return "".join(out)

@@ -26,6 +26,9 @@ def test_table_wrapper_named_after_its_caption() -> None:
                                '</span></caption></table></div><div class="table-wrapper container"><table></table>')
     assert 'tabindex="0" role="region" aria-label="Table: Quotas"' in body
     assert 'aria-label="Table 2"' in body
+    with_id = a11y.table_wrappers('<div class="table-wrapper cvplus-inventory docutils container" id="id1"><table>')
+    assert '<div class="table-wrapper cvplus-inventory docutils container" id="id1" tabindex="0" role="region"' in with_id
+    assert a11y.table_wrappers(with_id) == with_id
 
 
 def test_task_box_named_after_its_item() -> None:
