@@ -11,7 +11,7 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due benchmark
+.PHONY: help setup html pdf offline livehtml linkcheck clean test export review-due benchmark reality
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
@@ -23,6 +23,7 @@ help:
 	@echo "make review-due  list pages whose review is due"
 	@echo "make benchmark   time cold and incremental builds and the snippet harness"
 	@echo "make linkcheck   check external links (needs network)"
+	@echo "make reality CVPLUS=DIR [CVPLUS_MODULES=DIR]  compare the facts and fixture with a CVPlus checkout"
 	@echo "make clean       remove $(BUILDDIR)"
 	@echo "make setup       install everything the other targets need"
 
@@ -59,6 +60,13 @@ export: html
 benchmark:
 	@scripts/setup.sh test
 	$(PYTHON) scripts/benchmark.py
+
+# Drift report of the facts file and the fixture against a CVPlus checkout
+# (work tree or bare git directory); exits 1 on a contradicted fact.
+reality: setup
+	@test -n "$(CVPLUS)" || { echo "usage: make reality CVPLUS=/path/to/checkout [CVPLUS_MODULES=/path/to/modules]" >&2; exit 2; }
+	@mkdir -p $(BUILDDIR)/reality
+	PYTHONPATH=scripts $(PYTHON) -m reality "$(CVPLUS)" $(if $(CVPLUS_MODULES),--modules "$(CVPLUS_MODULES)") --out $(BUILDDIR)/reality/report.txt
 
 review-due: setup
 	$(PYTHON) scripts/review_due.py

@@ -1,0 +1,14 @@
+"""Reality check: compare the manual's facts and fixture with a CVPlus checkout.
+
+Run ``make reality CVPLUS=/path/to/checkout`` (or ``python -m reality``
+with ``scripts`` on the path). Modules, one concern each:
+
+- ``checkout``: read a work tree or a bare git directory (and its modules).
+- ``facts``: the facts file and the fixture provenance, with line numbers.
+- ``tsexports``: Cloud Functions found in TypeScript sources, following
+  re-exports into the modules that are present.
+- ``shellargs``: the options a shell script's argument loop handles.
+- ``sources``: firebase.json, .firebaserc, workflows, package.json, configs.
+- ``checks``: the comparisons, one result per fact.
+- ``report``: the drift report and the exit status.
+"""
