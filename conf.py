@@ -47,6 +47,8 @@ extensions = [
     "cvplus_onboarding",
     "cvplus_inventory",
     "cvplus_print",
+    "cvplus_a11y",
+    "cvplus_diagram_text",
 ]
 
 root_doc = "index"

@@ -33,7 +33,7 @@ class checkbox(nodes.Inline, nodes.Element):
 
 
 def _html_box(self: Any, node: checkbox) -> None:
-    self.body.append('<span class="cvplus-box" aria-label="to tick">&#9744;</span>')
+    self.body.append('<span class="cvplus-box" role="img" aria-label="to tick">&#9744;</span>')
     raise nodes.SkipNode
 
 
