@@ -63,8 +63,11 @@ class Sessions:
     """One sandbox per page, created on first use with the page's setup."""
 
     def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
-                 extra_env: dict[str, str] | None = None, cloud: bool = True):
+                 extra_env: dict[str, str] | None = None, cloud: bool = True,
+                 standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None):
         self.cloud = cloud
+        self.standin_pages = standin_pages or {}
+        self.standin_path_dirs = standin_path_dirs or path_dirs or []
         self.root = root
         self.pages = pages
         self.path_dirs = path_dirs or []
@@ -74,7 +77,9 @@ class Sessions:
 
     def get(self, docname: str) -> Sandbox:
         if docname not in self.open:
-            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs, self.extra_env, self.cloud)
+            real = docname not in self.standin_pages
+            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs if real else self.standin_path_dirs,
+                          self.extra_env, self.cloud and real)
             self.open[docname] = box
             for code in self.pages.get(docname, {}).get("setup", []):
                 result = box.run(code, timeout=DEFAULT_TIMEOUT)
