@@ -52,9 +52,13 @@ def env(port: int = PORT) -> dict[str, str]:
     return out
 
 
-def hosts_file() -> str:
+def hosts_file(base: str | None = None) -> str:
+    """The machine's hosts file (localhost as the tools know it) plus every API host name on 127.0.0.1."""
+    if base is None:
+        from pathlib import Path
+        base = Path("/etc/hosts").read_text(encoding="utf-8")
     names = [*API_HOSTS.values(), *EXTRA_HOSTS]
-    return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n" + "".join(f"127.0.0.1\t{n}\n" for n in names)
+    return base.rstrip("\n") + "\n# cloudsim: the simulated Google APIs\n" + "".join(f"127.0.0.1\t{n}\n" for n in names)
 
 
 def api_of_host(host: str) -> str | None:
