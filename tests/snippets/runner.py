@@ -11,6 +11,8 @@ from cvplus_transcript import matches, parse, diff
 from sandbox import Sandbox
 
 DEFAULT_TIMEOUT = float(os.environ.get("CVPLUS_SNIPPET_TIMEOUT", "60"))
+# a hidden setup is one step of many commands (several real firebase calls, a deploy)
+SETUP_TIMEOUT = 5 * DEFAULT_TIMEOUT
 
 
 @dataclass
@@ -82,7 +84,7 @@ class Sessions:
                           self.extra_env, self.cloud and real)
             self.open[docname] = box
             for code in self.pages.get(docname, {}).get("setup", []):
-                result = box.run(code, timeout=DEFAULT_TIMEOUT)
+                result = box.run(code, timeout=SETUP_TIMEOUT)
                 if result.status != 0:
                     self.setup_failures[docname] = f"hidden setup of {docname} exited {result.status}:\n{result.output}"
         return self.open[docname]
