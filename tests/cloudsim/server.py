@@ -97,7 +97,7 @@ def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
         if problems:
             raise ApiError(400, f"{ctx.http_method} {ctx.path} ({method.id}): invalid {method.request}: "
                                 + "; ".join(problems))
-    handler = custom_handlers(ctx.api).get(method.id) or crud.GENERIC.get(method.verb)
+    handler = custom_handlers(ctx.api).get(method.id) or crud.generic_handler(method)
     if handler is None:
         raise ApiError(501, f"{ctx.http_method} {ctx.path} ({method.id}): the simulation does not implement this method",
                        "UNIMPLEMENTED")
