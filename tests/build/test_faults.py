@@ -65,6 +65,12 @@ FAULTS = {
         "```console\nls without a prompt\n```\n", 1, r"malformed console transcript: text before the first"),
     "dangling cross-reference": (
         "See {doc}`/deployment/no-such-page`.\n", 0, r"unknown document"),
+    "intelligent-deploy.sh shown with arguments": (
+        "```console\n$ scripts/deployment/intelligent-deploy.sh --dry-run\n```\n",
+        1, r"intelligent-deploy.sh ignores its arguments and runs a full deployment"),
+    "functions deploy on a page without the runtime warning": (
+        "```console\n$ firebase deploy -P dev --only functions:healthCheck\n```\n",
+        1, r"deploys functions but has no \{runtime-blocker\}"),
 }
 
 

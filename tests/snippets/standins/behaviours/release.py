@@ -124,30 +124,35 @@ def fb_functions_log(state, options, args):
 
 
 def fb_secrets_prune(state, options, args):
-    """Destroys secret versions no function uses. The sandbox treats the
-    newest enabled version of each secret as the one in use."""
+    """As firebase-tools' functions-secrets-prune: project-wide, every
+    version that is not destroyed and that no deployed function is bound to
+    is "unused", the newest version included. Without a terminal the CLI's
+    confirmation takes its default (yes), so it destroys without --force
+    too (prompt.js guard(); command.js sets nonInteractive when stdin is not
+    a TTY)."""
     project = resolve_project(state, options)
-    secrets = project_state(state, project)["secrets"]
-    unused = []
-    for key, versions in sorted(secrets.items()):
-        enabled = [i for i, v in enumerate(versions, 1) if v["state"] == "ENABLED"]
-        for number in enabled[:-1]:
-            unused.append((key, number))
+    proj = project_state(state, project)
+    bound = {(key, number) for fn in proj["functions"].values() for key, number in fn.get("secrets", {}).items()}
+    print("i  Loading secrets...")
+    unused = [(key, number) for key, versions in sorted(proj["secrets"].items())
+              for number, version in enumerate(versions, 1)
+              if version["state"] != "DESTROYED" and (key, number) not in bound]
     if not unused:
-        print(f"{OK} functions: No stale secrets detected.")
+        print("i  All secrets are in use. Nothing to prune today.")
         return
-    if not opt(options, "-f", "--force"):
-        raise standin.Unsimulated("the confirmation prompt of functions:secrets:prune; pass --force")
+    print(f"i  Found {len(unused)} unused active secret versions:\n\t"
+          + "\n\t".join(f"{key}@{number}" for key, number in unused))
+    if not (opt(options, "-f", "--force") or not sys.stdin.isatty()):
+        raise standin.Unsimulated("the interactive confirmation of functions:secrets:prune")
     for key, number in unused:
-        secrets[key][number - 1]["state"] = "DESTROYED"
+        proj["secrets"][key][number - 1]["state"] = "DESTROYED"
     save_state(state)
-    print(f"{OK} functions: Destroyed unused secret versions: "
-          + ", ".join(f"{key}@{number}" for key, number in unused))
+    print(f"{OK} Destroyed all unused secrets!")
 
 
 def fb_channel_delete(state, options, args):
     project = resolve_project(state, options)
-    site = opt(options, "--site", default=project)
+    site = opt(options, "--site", default=standin.site_of(project))
     host = project_state(state, project)["hosting"].get(site, {"channels": {}})
     channel = args[0]
     if channel == "live":
