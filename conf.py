@@ -42,6 +42,7 @@ extensions = [
     "cvplus_incremental",
     "cvplus_mermaid_offline",
     "cvplus_capacity",
+    "cvplus_onboarding",
     "cvplus_inventory",
     "cvplus_print",
 ]

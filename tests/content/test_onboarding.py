@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 import cvplus_data
@@ -171,3 +172,71 @@ def test_every_default_of_these_areas_is_shown_on_a_page() -> None:
     hidden = [key for key in FACTS["to_confirm"] if key.startswith(("business.", "onboarding."))
               and not any(key.startswith(prefix) for prefix in prefixes)]
     assert not hidden, f"defaults to confirm that no page shows: {hidden}"
+
+
+# -- two tracks: the teaching model and the real repository ----------------------------
+
+import cvplus_onboarding  # noqa: E402
+
+REAL = FACTS["onboarding"]["real"]
+ONBOARDING = ROOT / "source" / "development" / "onboarding"
+
+
+def test_the_fast_track_says_it_is_a_teaching_model() -> None:
+    index = (ONBOARDING / "index.md").read_text(encoding="utf-8")
+    assert "teaching model" in index and "How the teaching model differs from the real code" in index
+    assert "teaching model" in (ONBOARDING / "local-environment.md").read_text(encoding="utf-8")
+
+
+def test_the_real_track_is_pinned_and_never_claims_to_be_tested() -> None:
+    text = (ONBOARDING / "real-track.md").read_text(encoding="utf-8")
+    assert "{{ onboarding.real.commit }}" in text and "git checkout" in text
+    # every command block of the real track sits inside a not-run with its reason
+    blocks = re.findall(r"(`{4}\{not-run\}[^\n]*\n```console\n.*?```\n`{4})|(^```console$)", text, re.S | re.M)
+    bare = [b for wrapped, b in blocks if b and not wrapped]
+    assert not bare, "a real-track command block is not marked not-run"
+
+
+def test_the_real_track_facts_are_complete_for_the_reality_check() -> None:
+    """make reality (helper 14) reads these keys; a missing one would go unchecked."""
+    assert re.fullmatch(r"[0-9a-f]{40}", REAL["commit"]) and REAL["commit"].startswith(REAL["commit_short"])
+    for key in ("functions_entry", "index_ellipsis_lines", "hosting_public", "web_app_path", "gitignored",
+                "firebase_tools_pin", "emu", "build_layers", "modules", "ci"):
+        assert REAL.get(key), key
+    assert REAL["firebase_tools_pin"].lstrip("^~").split(".")[0] == str(REAL["firebase_tools_pin_major"])
+    assert set(REAL["ci"]["checks_out_submodules"]) <= set(REAL["ci"]["workflows"])
+    for entry in REAL["ci"]["ignored_failures"]:
+        assert entry.split(":")[0] in REAL["ci"]["workflows"], entry
+    layered = {m for layer in REAL["build_layers"] for m in layer}
+    assert layered <= set(REAL["modules"])
+
+
+def test_the_module_map_lists_every_module_of_the_facts() -> None:
+    rows = cvplus_onboarding.module_rows(FACTS)
+    assert [r[0] for r in rows] == [f"packages/{m}" for m in REAL["modules"]]
+    assert {r[4] for r in rows} <= {"jest", "vitest", "not read"}
+
+
+def test_a_module_without_a_field_fails_with_its_key() -> None:
+    """Fault test for the module-map directive."""
+    facts = yaml.safe_load(yaml.safe_dump(FACTS))
+    del facts["onboarding"]["real"]["modules"]["payments"]["test"]
+    with pytest.raises(ValueError, match=r"onboarding\.real\.modules\.payments lacks test"):
+        cvplus_onboarding.module_rows(facts)
+    facts = yaml.safe_load(yaml.safe_dump(FACTS))
+    facts["onboarding"]["real"]["build_layers"][0].append("nonexistent")
+    with pytest.raises(ValueError, match=r"build_layers names nonexistent"):
+        cvplus_onboarding.layer_rows(facts)
+
+
+def test_api_examples_say_which_commit_they_describe() -> None:
+    text = (ONBOARDING / "api-examples.md").read_text(encoding="utf-8")
+    assert "{{ onboarding.api_examples.commit_short }}" in text
+    assert re.fullmatch(r"[0-9a-f]{40}", FACTS["onboarding"]["api_examples"]["commit"])
+
+
+def test_the_real_track_page_shows_the_module_map(built) -> None:
+    page = BeautifulSoup(built.page("development/onboarding/real-track"), "html.parser")
+    cells = [td.get_text(" ", strip=True) for td in page.select("table.cvplus-onboarding td")]
+    for name, spec in REAL["modules"].items():
+        assert f"packages/{name}" in cells and spec["commit"] in cells, name

@@ -126,7 +126,7 @@ def test_budget_template_matches_the_facts(tmp_path: Path) -> None:
     values = sourced("billing-budget.env", tmp_path, "BUDGET_AMOUNT", "BUDGET_WARNING_PERCENT",
                      "BUDGET_CRITICAL_PERCENT", "BUDGET_NAME")
     budgets = FACTS["budgets"]
-    assert values["BUDGET_AMOUNT"] == f"{budgets['monthly_usd']}USD"
+    assert values["BUDGET_AMOUNT"] == f"{FACTS['business']['budget_plan']['google_usd']}USD"
     assert int(values["BUDGET_WARNING_PERCENT"]) == budgets["warning_percent"]
     assert int(values["BUDGET_CRITICAL_PERCENT"]) == budgets["critical_percent"]
     assert values["BUDGET_NAME"]

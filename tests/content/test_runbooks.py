@@ -271,7 +271,8 @@ def cloud(tmp_path: Path):
     import world
 
     checkout = tmp_path / "cvplus"
-    world.lay_out_fixture(checkout)
+    # after the runtime upgrade: the unchanged nodejs20 fixture cannot deploy functions
+    world.lay_out_fixture(checkout, cvplus_data.load_platform()["runtime_upgrade"]["target"])
     env = {**os.environ, "HOME": str(tmp_path / "home"), **world.sandbox_env()}
 
     def run(*argv: str) -> subprocess.CompletedProcess:

@@ -178,6 +178,23 @@ def test_functions_list_has_the_real_columns_and_no_revision_count(upgraded: San
                "* healthCheck * v2 * https * us-central1 * 256 * nodejs24 * (glob)\n")
 
 
+
+def test_deployed_functions_carry_the_dotenv_values_of_their_last_deploy(upgraded: Sandbox) -> None:
+    """As firebase-tools deploys functions/.env (then .env.<project>, then
+    .env.<alias>) as environment variables: describe shows the values of
+    the LAST deploy, so a file edited without a deploy does not show."""
+    env = ".serviceConfig.environmentVariables"
+    check(upgraded, "$ firebase use staging >/dev/null\n"
+               "$ printf 'ENABLE_RAG_CHAT=true\\nENABLE_PUBLIC_PROFILES=true\\n' > functions/.env\n"
+               "$ printf 'ENABLE_PUBLIC_PROFILES=false\\n' > functions/.env.staging\n"
+               "$ firebase deploy --only functions:podcastStatus >/dev/null\n"
+               "$ sed -i 's/^ENABLE_RAG_CHAT=.*/ENABLE_RAG_CHAT=false/' functions/.env\n"
+               f"$ gcloud functions describe podcastStatus --region us-central1 --v2 --project {STAGING} --format=json | jq -c '{env} | {{ENABLE_RAG_CHAT, ENABLE_PUBLIC_PROFILES, GCLOUD_PROJECT, FUNCTION_TARGET}}'\n"
+               f'{{"ENABLE_RAG_CHAT":"true","ENABLE_PUBLIC_PROFILES":"false","GCLOUD_PROJECT":"{STAGING}","FUNCTION_TARGET":"podcastStatus"}}\n'
+               "$ firebase deploy --only functions:podcastStatus >/dev/null\n"
+               f"$ gcloud functions describe podcastStatus --region us-central1 --v2 --project {STAGING} --format=json | jq -r '{env}.ENABLE_RAG_CHAT'\n"
+               "false\n")
+
 @pytest.mark.slow
 def test_real_functions_emulator_serves_the_reference_codebase(box: Sandbox) -> None:
     port = FACTS["emulators"]["functions"]

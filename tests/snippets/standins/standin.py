@@ -388,6 +388,7 @@ def fb_deploy(state, options, args):
                 revision = f"{service_name(name)}-{len(fn['revisions']) + 1:05d}-{short_hash(project, name, stamp)[:3]}"
                 fn["revisions"].append(revision)
                 fn["secrets"] = bound_secrets(proj, root, name)
+                fn["env"] = deployed_env(root, project)
                 print(f"{OK} functions[{name}(us-central1)] Successful {'update' if len(fn['revisions']) > 1 else 'create'} operation.")
                 deployed.append(f"functions:{name}")
         elif kind == "hosting":
@@ -514,6 +515,25 @@ def bound_secrets(proj: dict, root: Path, name: str) -> dict[str, int]:
         if enabled:
             bound[key] = enabled[-1]
     return bound
+
+
+def deployed_env(root: Path | None, project: str) -> dict[str, str]:
+    """The user environment a functions deploy sends, as firebase-tools 15.34.2
+    builds it (lib/functions/env.js findEnvfiles, loadUserEnvs): functions/.env,
+    then .env.<projectId>, then .env.<alias>, later files overriding earlier
+    ones; plus GCLOUD_PROJECT (loadFirebaseEnvs). FIREBASE_CONFIG is left out:
+    its value comes from the project's web-app config, which the sandbox lacks."""
+    env: dict[str, str] = {}
+    names = [".env", f".env.{project}"] + [f".env.{a}" for a, p in aliases().items() if p == project][:1]
+    for name in names:
+        path = root / "functions" / name if root else None
+        if path and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                key, sep, value = line.partition("=")
+                if sep and key.strip() and not key.lstrip().startswith("#"):
+                    env[key.strip()] = value.strip().strip("\"'")
+    env["GCLOUD_PROJECT"] = project
+    return env
 
 
 def fb_secret_destroy(state, options, args):

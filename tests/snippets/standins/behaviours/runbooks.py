@@ -497,6 +497,12 @@ def functions_describe(state, options, args):
         "timeoutSeconds": number("timeoutSeconds", 60),
         "uri": f"https://{standin.service_name(name)}-sandbox-{region[:2]}.a.run.app",
     }
+    deployed = proj["functions"][name]
+    if "env" in deployed:
+        # What the deploy sent (standin.deployed_env), plus the two variables
+        # the Firebase CLI's Cloud Functions v2 client adds to every function
+        # (firebase-tools lib/gcp/cloudfunctionsv2.js).
+        config["environmentVariables"] = {**deployed["env"], "FUNCTION_TARGET": name, "LOG_EXECUTION_ID": "true"}
     secrets = re.findall(r"[A-Z][A-Z0-9_]+", opts.get("secrets", ""))
     if secrets:
         # The Firebase CLI binds the version number current at deploy time.
