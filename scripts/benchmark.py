@@ -132,11 +132,13 @@ def bench_snippets() -> list[tuple[str, str]]:
         pages[snippet["docname"]] = pages[snippet["docname"]] + steps
     commands = sum(len(v) for v in pages.values())
     env_extra = world.sandbox_env()
-    path = ":".join(str(p) for p in world.path_dirs()) + ":/usr/local/bin:/usr/bin:/bin"
+    standin = world.standin_pages()
+    path = ":".join(str(p) for p in world.path_dirs(real_firebase=False)) + ":/usr/local/bin:/usr/bin:/bin"
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         for number, (docname, steps) in enumerate(pages.items()):
-            box = Sandbox(Path(tmp) / f"h{number}", world.path_dirs(), env_extra, cloud=True)
+            real = docname not in standin
+            box = Sandbox(Path(tmp) / f"h{number}", world.path_dirs(real), env_extra, cloud=real)
             for code in steps:
                 box.run(code)
             box.close()

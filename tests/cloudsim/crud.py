@@ -151,3 +151,15 @@ def test_iam_permissions(ctx):
 GENERIC = {"create": create, "get": get, "list": list_, "patch": patch, "delete": delete,
            "getIamPolicy": get_iam_policy, "setIamPolicy": set_iam_policy,
            "testIamPermissions": test_iam_permissions}
+
+
+GENERIC_HTTP = {"create": "POST", "get": "GET", "list": "GET", "patch": "PATCH", "delete": "DELETE",
+                "getIamPolicy": "GET|POST", "setIamPolicy": "POST", "testIamPermissions": "POST"}
+
+
+def generic_handler(method):
+    """The generic handler for a method of the usual shape (verb and HTTP method), else None."""
+    expected = GENERIC_HTTP.get(method.verb)
+    if expected is None or method.http_method not in expected.split("|"):
+        return None
+    return GENERIC[method.verb]

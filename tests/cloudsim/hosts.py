@@ -15,7 +15,8 @@ PORT = 9470
 API_HOSTS = {name: f"{name}.googleapis.com" for name in (
     "run", "firestore", "secretmanager", "cloudfunctions", "firebasehosting", "cloudresourcemanager",
     "serviceusage", "firebase", "firebaserules", "logging", "monitoring", "billingbudgets", "cloudbilling",
-    "iam", "cloudbuild", "cloudscheduler", "pubsub", "eventarc", "artifactregistry", "storage")}
+    "iam", "cloudbuild", "cloudscheduler", "pubsub", "eventarc", "artifactregistry", "storage",
+    "identitytoolkit")}
 # hosts of the calls no discovery document describes (see exceptions.yaml)
 EXTRA_HOSTS = ["www.googleapis.com", "oauth2.googleapis.com", "upload-firebasehosting.googleapis.com",
                "firebaseextensions.googleapis.com"]
@@ -30,6 +31,7 @@ FIREBASE_TOOLS_OVERRIDES = {
     "CLOUD_MONITORING_URL": "monitoring", "FIREBASE_IAM_URL": "iam", "FIREBASE_CLOUDBUILD_URL": "cloudbuild",
     "FIREBASE_CLOUDSCHEDULER_URL": "cloudscheduler", "FIREBASE_PUBSUB_URL": "pubsub", "EVENTARC_URL": "eventarc",
     "ARTIFACT_REGISTRY_DOMAIN": "artifactregistry", "FIREBASE_STORAGE_URL": "storage",
+    "FIREBASE_IDENTITY_URL": "identitytoolkit", "FIREBASE_AUTH_MANAGEMENT_URL": "identitytoolkit",
 }
 EXTRA_OVERRIDES = {"FIREBASE_TOKEN_URL": "www.googleapis.com", "FIREBASE_EXT_URL": "firebaseextensions.googleapis.com"}
 
@@ -55,9 +57,13 @@ def env(port: int = PORT) -> dict[str, str]:
 REGIONAL_RUN_HOSTS = [f"{region}-run.googleapis.com" for region in ("us-central1",)]
 
 
-def hosts_file() -> str:
+def hosts_file(base: str | None = None) -> str:
+    """The machine's hosts file (localhost as the tools know it) plus every API host name on 127.0.0.1."""
+    if base is None:
+        from pathlib import Path
+        base = Path("/etc/hosts").read_text(encoding="utf-8")
     names = [*API_HOSTS.values(), *EXTRA_HOSTS, *REGIONAL_RUN_HOSTS]
-    return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n" + "".join(f"127.0.0.1\t{n}\n" for n in names)
+    return base.rstrip("\n") + "\n# cloudsim: the simulated Google APIs\n" + "".join(f"127.0.0.1\t{n}\n" for n in names)
 
 
 def api_of_host(host: str) -> str | None:

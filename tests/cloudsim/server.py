@@ -73,14 +73,20 @@ def custom_handlers(api: str) -> dict:
 def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
     """Route, check, answer. ``entry`` collects what the request log records."""
     for exc in EXCEPTIONS:
-        if exc["host"] == ctx.host and exc["method"] == ctx.http_method and re.search(exc["path"], ctx.path):
+        if exc["host"] == ctx.host and re.fullmatch(exc["method"], ctx.http_method) and re.search(exc["path"], ctx.path):
             entry["exception"] = exc["name"]
+            if "rewrite" in exc:  # an alias of a discovery path: routed and checked as that method
+                ctx.path = re.sub(exc["path"], exc["rewrite"], ctx.path)
+                break
             return 200, _handler(exc["handler"])(ctx)
     if ctx.api not in hosts.API_HOSTS:
         raise ApiError(404, f"{ctx.http_method} {ctx.path} on {ctx.api}: no discovery document and no named exception")
     method, params = discovery.route(ctx.api, ctx.http_method, ctx.path)
     ctx.method, ctx.params = method, params
     entry.update(method=method.id, doc=method.doc.label)
+    # query parameters may be named as in the proto (update_mask) or in lowerCamelCase (updateMask)
+    ctx.query = {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k) if "." not in k and not k.startswith("$") else k: v
+                 for k, v in ctx.query.items()}
     discovery.check_query(method, ctx.query)
     if method.request:
         if not ctx.raw:
@@ -91,7 +97,7 @@ def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
         if problems:
             raise ApiError(400, f"{ctx.http_method} {ctx.path} ({method.id}): invalid {method.request}: "
                                 + "; ".join(problems))
-    handler = custom_handlers(ctx.api).get(method.id) or crud.GENERIC.get(method.verb)
+    handler = custom_handlers(ctx.api).get(method.id) or crud.generic_handler(method)
     if handler is None:
         raise ApiError(501, f"{ctx.http_method} {ctx.path} ({method.id}): the simulation does not implement this method",
                        "UNIMPLEMENTED")

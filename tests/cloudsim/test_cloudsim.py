@@ -157,7 +157,7 @@ def test_named_exceptions_are_served_and_logged(sim):
     import http.client
     from cloudsim.server import EXCEPTIONS
     assert {e["name"] for e in EXCEPTIONS} == {"oauth-token", "hosting-file-upload", "functions-source-upload",
-                                                "extensions-instances-list"}
+                                                "extensions-instances-list", "identitytoolkit-admin-prefix"}
     assert all(e["source"].strip() for e in EXCEPTIONS)
     status, upload = sim("cloudfunctions", "POST", f"/v2/projects/{PROJECT}/locations/us-central1/functions:generateUploadUrl")
     assert status == 200 and upload["uploadUrl"].startswith("http://storage.googleapis.com:")
@@ -170,3 +170,13 @@ def test_named_exceptions_are_served_and_logged(sim):
         assert conn.getresponse().status == expected
         conn.close()
     assert "functions-source-upload" in log.summary(sim.log)["exceptions"]
+
+
+def test_an_alias_prefix_is_routed_and_checked_as_the_discovery_method(sim):
+    status, config = sim("identitytoolkit", "GET", f"/admin/v2/projects/{PROJECT}/config")
+    assert status == 200 and f"{PROJECT}.web.app" in config["authorizedDomains"]
+    status, config = sim("identitytoolkit", "PATCH", f"/admin/v2/projects/{PROJECT}/config?update_mask=authorizedDomains",
+                         {"authorizedDomains": ["localhost", "rc.web.app"]})
+    assert status == 200 and config["authorizedDomains"] == ["localhost", "rc.web.app"]
+    status, body = sim("identitytoolkit", "PATCH", f"/admin/v2/projects/{PROJECT}/config", {"authorisedDomains": []})
+    assert status == 400 and "identitytoolkit.projects.updateConfig" in body["error"]["message"]

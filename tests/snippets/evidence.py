@@ -91,14 +91,18 @@ def gcloud_label() -> str:
     return f"gcloud (stand-in, differential report {date})"
 
 
-def ran_against(text: str, cloud: dict | None) -> list[str]:
+def ran_against(text: str, cloud: dict | None, standin: bool = False) -> list[str]:
     """Labels of the tools a snippet ran against. The real firebase CLI counts
     when the snippet names it or when the simulated Google APIs were called
-    (a fixture script running firebase)."""
+    (a fixture script running firebase); on a page still listed in
+    firebase_standin_pages.yaml it is the stand-in."""
     labels = [gcloud_label() if label == "gcloud" else label
               for pattern, label in TOOL_PATTERNS if re.search(pattern, text)]
     calls_cli = re.search(r"(?<![\w./-])firebase\s+(?!emulators:)\S", text)
-    if calls_cli or (cloud or {}).get("requests"):
+    if standin:
+        if calls_cli:
+            labels.insert(0, "firebase (stand-in; page listed in tests/snippets/firebase_standin_pages.yaml)")
+    elif calls_cli or (cloud or {}).get("requests"):
         labels.insert(0, f"firebase-tools {firebase_tools_version()} (real CLI, simulated Google APIs)")
     return labels
 

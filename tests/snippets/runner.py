@@ -11,6 +11,8 @@ from cvplus_transcript import matches, parse, diff
 from sandbox import Sandbox
 
 DEFAULT_TIMEOUT = float(os.environ.get("CVPLUS_SNIPPET_TIMEOUT", "60"))
+# a hidden setup is one step of many commands (several real firebase calls, a deploy)
+SETUP_TIMEOUT = 5 * DEFAULT_TIMEOUT
 
 
 @dataclass
@@ -63,8 +65,11 @@ class Sessions:
     """One sandbox per page, created on first use with the page's setup."""
 
     def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
-                 extra_env: dict[str, str] | None = None, cloud: bool = True):
+                 extra_env: dict[str, str] | None = None, cloud: bool = True,
+                 standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None):
         self.cloud = cloud
+        self.standin_pages = standin_pages or {}
+        self.standin_path_dirs = standin_path_dirs or path_dirs or []
         self.root = root
         self.pages = pages
         self.path_dirs = path_dirs or []
@@ -74,10 +79,12 @@ class Sessions:
 
     def get(self, docname: str) -> Sandbox:
         if docname not in self.open:
-            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs, self.extra_env, self.cloud)
+            real = docname not in self.standin_pages
+            box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs if real else self.standin_path_dirs,
+                          self.extra_env, self.cloud and real)
             self.open[docname] = box
             for code in self.pages.get(docname, {}).get("setup", []):
-                result = box.run(code, timeout=DEFAULT_TIMEOUT)
+                result = box.run(code, timeout=SETUP_TIMEOUT)
                 if result.status != 0:
                     self.setup_failures[docname] = f"hidden setup of {docname} exited {result.status}:\n{result.output}"
         return self.open[docname]

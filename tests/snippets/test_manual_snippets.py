@@ -19,7 +19,8 @@ SNIPPETS = MANIFEST["snippets"]
 @pytest.fixture(scope="session")
 def sessions(tmp_path_factory: pytest.TempPathFactory):
     sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"],
-                        world.path_dirs(), world.sandbox_env())
+                        world.path_dirs(), world.sandbox_env(), standin_pages=world.standin_pages(),
+                        standin_path_dirs=world.path_dirs(real_firebase=False))
     yield sessions
     sessions.close()
 
@@ -43,7 +44,8 @@ def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
         record({**base, "outcome": "failed"})
         pytest.fail(sessions.setup_failures[snippet["docname"]])
     verdict = run_snippet(snippet, box)
-    ran = {"ran_against": ran_against(snippet["text"], verdict.cloud)}
+    ran = {"ran_against": ran_against(snippet["text"], verdict.cloud,
+                                      standin=snippet["docname"] in sessions.standin_pages)}
     if verdict.cloud:
         ran["cloud"] = verdict.cloud
     record({**base, "outcome": "passed" if verdict.passed else "failed", **ran})

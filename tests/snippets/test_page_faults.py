@@ -106,12 +106,18 @@ def test_stale_evidence_shows_in_matrix_and_on_the_procedure(project_copy: Path,
     runnable = [s for s in manifest["snippets"] if s["need"] == "PROC_DOCS_FIREBASERC_ALIASES" and not s["not_run"]]
     assert runnable and built.returncode == 0
     fresh = [{"id": s["id"], "need": s["need"], "sha256": s["sha256"], "outcome": "passed",
-              "finished": "2026-11-27T10:00:00+00:00"} for s in runnable]
+              "finished": "2026-11-27T10:00:00+00:00",
+              "ran_against": ["firebase-tools 15.34.2 (real CLI, simulated Google APIs)"],
+              "cloud": {"requests": 3, "endpoints": {"firebase.projects.get": 3},
+                        "documents": ["firebase.v1beta1 revision 20260615"], "exceptions": ["oauth-token"]}}
+             for s in runnable]
     results.write_text(json.dumps({"results": fresh}))
     passed = run_build(project_copy, tmp_path / "passed")
     assert passed.returncode == 0
     page = (tmp_path / "passed/reference/templates.html").read_text()
     assert 'Test evidence: <span class="cvplus-status-passed">passed</span>' in page
+    assert "ran against: firebase-tools 15.34.2 (real CLI, simulated Google APIs)" in page
+    assert "simulated Google APIs: " in page and "firebase.v1beta1 revision 20260615" in page
     stale = [{**r, "sha256": "0" * 64} for r in fresh]
     results.write_text(json.dumps({"results": stale}))
     rebuilt = run_build(project_copy, tmp_path / "stale")

@@ -25,7 +25,8 @@ def snippet(text: str, line: int = 10) -> dict:
 
 @pytest.fixture
 def box(tmp_path: Path) -> Sandbox:
-    sandbox = Sandbox(tmp_path / "box", world.path_dirs(), world.sandbox_env())
+    # the firebase stand-in, still run by the pages of firebase_standin_pages.yaml
+    sandbox = Sandbox(tmp_path / "box", world.path_dirs(real_firebase=False), world.sandbox_env())
     assert run_snippet(snippet("$ cvplus-fixture >/dev/null && cd cvplus\n"), sandbox).passed
     yield sandbox
     sandbox.close()

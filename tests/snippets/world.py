@@ -8,6 +8,8 @@
   (node_modules/.bin/firebase), talking to the simulated Google APIs the
   sandbox runs on loopback (tests/cloudsim); ``firebase emulators:*`` runs
   the real emulators offline (Functions, Hosting, Auth).
+  Pages listed in firebase_standin_pages.yaml (each with its reason) still
+  run the grammar-checking firebase stand-in, without the simulation.
 - ``gcloud`` and ``stripe`` on PATH are the grammar-checking, stateful
   stand-ins.
 """
@@ -37,6 +39,8 @@ FIXTURE = HERE / "fixture" / "cvplus"
 GRAMMAR_DIR = ROOT / "build" / "grammar"
 REAL_FIREBASE = ROOT / "node_modules" / ".bin" / "firebase"
 TOOLS_DIR = ROOT / "build" / "sandbox-tools"
+REAL_FIREBASE_DIR = TOOLS_DIR / "real-firebase"
+STANDIN_PAGES_FILE = HERE / "firebase_standin_pages.yaml"
 
 
 def firebase_grammar() -> Path:
@@ -104,10 +108,22 @@ def lay_out_fixture(dest: Path, runtime: str | None = None) -> None:
         upgrade_runtime(dest, runtime)
 
 
-def path_dirs() -> list[Path]:
-    """PATH folders: one holding ``cvplus-fixture`` and the real ``firebase``, then the stand-ins."""
+def standin_pages() -> dict[str, str]:
+    """Pages whose snippets still run the firebase stand-in: docname -> why."""
+    import yaml
+    data = yaml.safe_load(STANDIN_PAGES_FILE.read_text(encoding="utf-8")) or {}
+    for docname, reason in data.items():
+        if not (ROOT / "source" / f"{docname}.md").is_file() or not str(reason or "").strip():
+            raise ValueError(f"{STANDIN_PAGES_FILE}: {docname!r} needs an existing page and a reason")
+    return data
+
+
+def path_dirs(real_firebase: bool = True) -> list[Path]:
+    """PATH folders: the real ``firebase`` (unless a page still runs the
+    stand-in), one holding ``cvplus-fixture``, then the stand-ins."""
     TOOLS_DIR.mkdir(parents=True, exist_ok=True)
-    firebase = TOOLS_DIR / "firebase"
+    REAL_FIREBASE_DIR.mkdir(parents=True, exist_ok=True)
+    firebase = REAL_FIREBASE_DIR / "firebase"
     if not firebase.is_symlink():
         link = firebase.with_name(f".firebase.{os.getpid()}")
         link.unlink(missing_ok=True)
@@ -122,7 +138,7 @@ def path_dirs() -> list[Path]:
         fresh.write_text(text, encoding="utf-8")
         fresh.chmod(0o755)
         fresh.replace(helper)
-    return [TOOLS_DIR, STANDIN_BIN]
+    return [REAL_FIREBASE_DIR, TOOLS_DIR, STANDIN_BIN] if real_firebase else [STANDIN_BIN, TOOLS_DIR]
 
 
 def sandbox_env() -> dict[str, str]:

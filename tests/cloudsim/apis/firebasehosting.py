@@ -52,6 +52,14 @@ def new_version(world, site: str, status: str, config: dict | None = None, files
     return version
 
 
+def _after(world, ttl: str) -> str:
+    """The world clock's now plus a protobuf duration such as ``259200s``."""
+    import time
+    from cloudsim.state import CLOCK_START
+    seconds = float(ttl.rstrip("s"))
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(CLOCK_START + world.ticks + seconds))
+
+
 def _operator() -> str:
     from cloudsim.world import OPERATOR
     return OPERATOR
@@ -126,9 +134,18 @@ def channels_create(ctx):
     body = dict(ctx.body or {})
     chan = {**body, "name": name, "url": f"https://{site}--{cid}-{ctx.world.new_id()[:8]}.web.app",
             "createTime": ctx.world.now(), "updateTime": ctx.world.now(), "retainedReleaseCount": 1}
-    if "ttl" in body:
-        chan["expireTime"] = "2026-11-21T00:00:00.000Z"
+    if body.get("ttl"):
+        chan["expireTime"] = _after(ctx.world, body["ttl"])
     return ctx.world.put(API, name, chan)
+
+
+def channels_patch(ctx):
+    _normalised(ctx)
+    chan = crud.patch(ctx)
+    if (ctx.body or {}).get("ttl"):
+        chan["expireTime"] = _after(ctx.world, ctx.body["ttl"])
+        ctx.world.put(API, chan["name"], chan)
+    return chan
 
 
 def versions_create(ctx):
@@ -250,7 +267,7 @@ for _prefix in ("firebasehosting.sites", "firebasehosting.projects.sites"):
     HANDLERS.update({
         f"{_prefix}.channels.create": channels_create,
         f"{_prefix}.channels.get": generic("get"), f"{_prefix}.channels.list": generic("list"),
-        f"{_prefix}.channels.patch": generic("patch"), f"{_prefix}.channels.delete": generic("delete"),
+        f"{_prefix}.channels.patch": channels_patch, f"{_prefix}.channels.delete": generic("delete"),
         f"{_prefix}.versions.create": versions_create, f"{_prefix}.versions.patch": versions_patch,
         f"{_prefix}.versions.get": generic("get"), f"{_prefix}.versions.list": generic("list"),
         f"{_prefix}.versions.delete": generic("delete"), f"{_prefix}.versions.populateFiles": populate_files,
