@@ -65,7 +65,7 @@ def test_new_test_results_reach_pages_on_an_incremental_build(project_copy: Path
     out = tmp_path / "html"
     assert run_build(project_copy, out).returncode == 0
     page = (out / "reference/templates.html").read_text()
-    assert 'Test evidence: <span class="cvplus-status-not-run">not-run</span>' in page
+    assert 'Design (sandbox): <span class="cvplus-status-not-run">not-run</span>' in page
     manifest = json.loads((out / "snippets.json").read_text())
     runnable = [s for s in manifest["snippets"] if s["need"] == "PROC_DOCS_FIREBASERC_ALIASES" and not s["not_run"]]
     results = project_copy / "build/evidence/results.json"
@@ -75,7 +75,7 @@ def test_new_test_results_reach_pages_on_an_incremental_build(project_copy: Path
          "finished": "2026-11-27T09:00:00+00:00"} for s in runnable]}))
     assert run_build(project_copy, out).returncode == 0
     page = (out / "reference/templates.html").read_text()
-    assert 'Test evidence: <span class="cvplus-status-passed">passed</span>' in page
+    assert 'Design (sandbox): <span class="cvplus-status-passed">passed</span>' in page
     coverage = json.loads((out / "coverage.json").read_text())
     assert coverage["procedures"]["PROC_DOCS_FIREBASERC_ALIASES"]["status"] == "passed"
 

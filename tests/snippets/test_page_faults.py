@@ -115,13 +115,13 @@ def test_stale_evidence_shows_in_matrix_and_on_the_procedure(project_copy: Path,
     passed = run_build(project_copy, tmp_path / "passed")
     assert passed.returncode == 0
     page = (tmp_path / "passed/reference/templates.html").read_text()
-    assert 'Test evidence: <span class="cvplus-status-passed">passed</span>' in page
+    assert 'Design (sandbox): <span class="cvplus-status-passed">passed</span>' in page
     assert "ran against: firebase-tools 15.34.2 (real CLI, simulated Google APIs)" in page
     assert "simulated Google APIs: " in page and "firebase.v1beta1 revision 20260615" in page
     stale = [{**r, "sha256": "0" * 64} for r in fresh]
     results.write_text(json.dumps({"results": stale}))
     rebuilt = run_build(project_copy, tmp_path / "stale")
     page = (tmp_path / "stale/reference/templates.html").read_text()
-    assert 'Test evidence: <span class="cvplus-status-stale">stale</span>' in page
+    assert 'Design (sandbox): <span class="cvplus-status-stale">stale</span>' in page
     coverage = json.loads((tmp_path / "stale/coverage.json").read_text())
     assert coverage["procedures"]["PROC_DOCS_FIREBASERC_ALIASES"]["status"] == "stale"

@@ -4,7 +4,7 @@ it per procedure with the simulated APIs' request summary."""
 from __future__ import annotations
 
 from cvplus_coverage import procedure_runs
-from evidence import firebase_tools_version, ran_against
+from evidence import firebase_tools_version, gcloud_label, ran_against
 
 REAL = f"firebase-tools {firebase_tools_version()} (real CLI, simulated Google APIs)"
 
@@ -20,7 +20,8 @@ def test_a_fixture_script_reaching_the_simulation_counts_as_the_real_cli():
 def test_emulators_and_stand_ins_are_named_as_such():
     labels = ran_against("$ firebase emulators:start --only functions &\n$ gcloud run services list\n"
                          "$ stripe trigger payment_intent.succeeded\n", None)
-    assert labels == ["Firebase emulators (real, offline)", "gcloud (stand-in)", "stripe CLI (stand-in)"]
+    assert labels == ["Firebase emulators (real, offline)", gcloud_label(), "stripe CLI (stand-in)"]
+    assert gcloud_label().startswith("gcloud (stand-in, differential report ")
 
 
 def test_a_page_still_on_the_stand_in_says_so():

@@ -697,6 +697,9 @@ def gc_revisions_list(state, options, args):
         rows = sort_rows(rows, "~metadata.creationTimestamp")
     else:
         rows = seeded_order(rows, project, "revisions")
+    limit = opt(options, "--limit")
+    if isinstance(limit, str) and limit.isdigit():
+        rows = rows[:int(limit)]
     if fmt is None:
         for row in rows:
             print(f"{row['REVISION']}\t{row['SERVICE']}\t{row['ACTIVE']}")
