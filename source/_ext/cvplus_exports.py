@@ -52,12 +52,18 @@ def _exceptions(row: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def trace_rows(needs: dict[str, dict[str, Any]], data: dict[str, Any]) -> list[dict[str, Any]]:
-    rows_by_id = {r["id"]: r for r in data["rows"]}
+def _addressed_by(needs: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Criterion id -> the controls whose ``:addresses:`` names it."""
     addressed_by: dict[str, list[str]] = {}
     for nid, need in needs.items():
         for target in split_list(need.get("addresses")):
             addressed_by.setdefault(target, []).append(nid)
+    return addressed_by
+
+
+def trace_rows(needs: dict[str, dict[str, Any]], data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows_by_id = {r["id"]: r for r in data["rows"]}
+    addressed_by = _addressed_by(needs)
     out = []
 
     def paths(criterion: dict[str, Any] | None, row: dict[str, Any]) -> None:
@@ -103,10 +109,7 @@ def trace_rows(needs: dict[str, dict[str, Any]], data: dict[str, Any]) -> list[d
 
 def criteria_rows(needs: dict[str, dict[str, Any]], data: dict[str, Any]) -> list[dict[str, Any]]:
     rows_by_id = {r["id"]: r for r in data["rows"]}
-    addressed_by: dict[str, list[str]] = {}
-    for nid, need in needs.items():
-        for target in split_list(need.get("addresses")):
-            addressed_by.setdefault(target, []).append(nid)
+    addressed_by = _addressed_by(needs)
     out = []
     for cid, crit in sorted(needs.items(), key=lambda kv: (kv[1].get("framework") or "", kv[0])):
         if crit["type"] != "requirement":
