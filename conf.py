@@ -37,6 +37,7 @@ extensions = [
     "cvplus_deploy_guards",
     "cvplus_review",
     "cvplus_checks",
+    "cvplus_iam",
     "cvplus_snippets",
     "cvplus_coverage",
     "cvplus_operating",

@@ -15,6 +15,7 @@ import yaml
 DATA_DIR = Path(__file__).resolve().parent.parent / "_data"
 PLATFORM_FILE = DATA_DIR / "platform.yaml"
 METAMODEL_FILE = DATA_DIR / "metamodel.yaml"
+PERMISSIONS_FILE = DATA_DIR / "permissions.yaml"
 
 
 class DataError(Exception):
@@ -70,6 +71,15 @@ def load_platform(path: Path = PLATFORM_FILE) -> dict[str, Any]:
                 f"{path}:{line_of(path, dotted)}: to_confirm names '{dotted}', "
                 "which is not a key of this file"
             ) from None
+    return data
+
+
+def load_permissions(path: Path = PERMISSIONS_FILE) -> dict[str, Any]:
+    """The IAM permissions of API methods and of the manual's commands (permissions.yaml)."""
+    data = _load(path)
+    for key in ("methods", "exceptions", "commands"):
+        if not isinstance(data.get(key), dict):
+            raise DataError(f"{path}:1: required mapping '{key}' is missing")
     return data
 
 

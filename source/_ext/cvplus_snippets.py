@@ -34,6 +34,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from cvplus_iam import procedure_requirements
 from cvplus_transcript import TranscriptError, parse
 
 logger = logging.getLogger(__name__)
@@ -257,6 +258,8 @@ def _write_manifest(app: Sphinx, exception: Exception | None) -> None:
     manifest = {
         "pages": {d: {"setup": p["setup"], "cleanup": p["cleanup"]} for d, p in sorted(pages.items())},
         "snippets": all_snippets(app.env),
+        # what the simulation grants while a procedure's blocks run (cvplus_iam, tests/cloudsim/iam.py)
+        "requires": {need_id: need["requires"] for need_id, need in sorted(procedure_requirements(app).items())},
     }
     (Path(app.outdir) / "snippets.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
 

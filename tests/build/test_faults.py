@@ -84,6 +84,17 @@ FAULTS = {
     "functions deploy on a page without the runtime warning": (
         "```console\n$ firebase deploy -P dev --only functions:healthCheck\n```\n",
         1, r"deploys functions but has no \{runtime-blocker\}"),
+    "procedure without requires": (
+        "```{procedure} Undeclared\n:id: PROC_FAULT_NO_REQUIRES\n:owner: docs-maintainer\n:manual_reason: fault injection\n```\n",
+        0, r"a procedure needs the field ':requires:'"),
+    "procedure requiring an unknown permission": (
+        "```{procedure} Typo\n:id: PROC_FAULT_BAD_PERMISSION\n:owner: docs-maintainer\n:manual_reason: fault injection\n"
+        ":requires: cloudfunctions.functions.fly\n```\n",
+        0, r"':requires: cloudfunctions.functions.fly' is not a permission source/_data/permissions.yaml knows"),
+    "procedure declaring less than its commands need": (
+        "::::{procedure} Under-declared\n:id: PROC_FAULT_UNDER_DECLARED\n:owner: docs-maintainer\n"
+        ":requires: cloudfunctions.functions.get\n\n```console\n$ gcloud functions list --project cvplus-dev\n```\n::::\n",
+        0, r"`gcloud functions list` \(.*\) needs cloudfunctions.functions.list, which ':requires:' does not declare"),
 }
 
 

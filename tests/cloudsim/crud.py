@@ -143,8 +143,9 @@ def set_iam_policy(ctx):
 
 
 def test_iam_permissions(ctx):
-    """The simulated caller holds every permission it asks about."""
-    permissions = (ctx.body or {}).get("permissions", [])
+    """The asked permissions the simulated caller holds (cloudsim/iam.py: the running procedure's grant)."""
+    from cloudsim import iam
+    permissions = iam.test_permissions(ctx.grant, (ctx.body or {}).get("permissions", []))
     return {"permissions": permissions} if permissions else {}
 
 

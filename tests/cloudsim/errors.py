@@ -12,6 +12,10 @@ class ApiError(Exception):
         super().__init__(message)
         self.code, self.message = code, message
         self.status = status or STATUS.get(code, "UNKNOWN")
+        self.details: list[dict] = []
 
     def body(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+        error = {"code": self.code, "message": self.message, "status": self.status}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}

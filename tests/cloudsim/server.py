@@ -29,7 +29,7 @@ import yaml
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cloudsim import crud, discovery, hosts  # noqa: E402
+from cloudsim import crud, discovery, hosts, iam  # noqa: E402
 from cloudsim.errors import ApiError  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +48,7 @@ class Context:
     headers: dict
     port: int
     host: str = ""
+    grant: iam.Grant = field(default_factory=lambda: iam.Grant(None))
     method: discovery.Method | None = None
     params: dict = field(default_factory=dict)
 
@@ -78,12 +79,14 @@ def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
             if "rewrite" in exc:  # an alias of a discovery path: routed and checked as that method
                 ctx.path = re.sub(exc["path"], exc["rewrite"], ctx.path)
                 break
+            iam.check(ctx.grant, None, exc["name"], ctx.path)
             return 200, _handler(exc["handler"])(ctx)
     if ctx.api not in hosts.API_HOSTS:
         raise ApiError(404, f"{ctx.http_method} {ctx.path} on {ctx.api}: no discovery document and no named exception")
     method, params = discovery.route(ctx.api, ctx.http_method, ctx.path)
     ctx.method, ctx.params = method, params
     entry.update(method=method.id, doc=method.doc.label)
+    iam.check(ctx.grant, method.id, None, ctx.path)
     # query parameters may be named as in the proto (update_mask) or in lowerCamelCase (updateMask)
     ctx.query = {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k) if "." not in k and not k.startswith("$") else k: v
                  for k, v in ctx.query.items()}
@@ -138,7 +141,7 @@ class Handler(BaseHTTPRequestHandler):
                 body = None
         ctx = Context(self.server.world, api, self.command, parts.path, query, body, raw,
                       dict(self.headers), self.server.server_address[1],
-                      self.headers.get("Host", "").split(":", 1)[0].lower())
+                      self.headers.get("Host", "").split(":", 1)[0].lower(), self.server.grant)
         entry = {"api": api, "http": f"{self.command} {parts.path}"}
         try:
             status, answer = serve_one(ctx, entry)
@@ -174,9 +177,10 @@ class Handler(BaseHTTPRequestHandler):
 class SimServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, world, port: int, log: Path | None):
+    def __init__(self, world, port: int, log: Path | None, grant: Path | None = None):
         super().__init__(("127.0.0.1", port), Handler)
         self.world = world
+        self.grant = iam.Grant(grant)
         self.log = log
         self._log_lock = threading.Lock()
 
@@ -194,8 +198,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--endpoints", type=Path, required=True)
     parser.add_argument("--log", type=Path)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--grant", type=Path, help="the caller's permissions, rewritten per block (cloudsim/iam.py)")
     args = parser.parse_args(argv)
-    server = SimServer(build_world(seed=args.seed), args.port, args.log)
+    server = SimServer(build_world(seed=args.seed), args.port, args.log, args.grant)
     port = server.server_address[1]
     tmp = args.endpoints.with_suffix(".tmp")
     tmp.write_text(json.dumps(hosts.endpoints(port), indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -45,10 +45,18 @@ def prepare(folder: Path, home: Path) -> dict[str, str]:
         "expires_at": 1, "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/cloud-platform"},
         "usage": False, "motd": {"fetched": 4102444800000}}
     (store / "firebase-tools.json").write_text(json.dumps(account, indent=2), encoding="utf-8")
+    write_grant(folder, None, "*")
     return {**hosts.env(), "CVPLUS_CLOUDSIM_ENDPOINTS": str(folder / "endpoints.json"),
-            "CVPLUS_CLOUDSIM_LOG": str(folder / "requests.jsonl")}
+            "CVPLUS_CLOUDSIM_LOG": str(folder / "requests.jsonl"), "CVPLUS_CLOUDSIM_GRANT": str(folder / "grant.json")}
+
+
+def write_grant(folder: Path, procedure: str | None, permissions) -> None:
+    """What the simulated caller holds from now on (cloudsim/iam.py): a list of permissions, or "*"."""
+    tmp = folder / "grant.json.tmp"
+    tmp.write_text(json.dumps({"procedure": procedure, "permissions": permissions}), encoding="utf-8")
+    tmp.replace(folder / "grant.json")
 
 
 def server_command(folder: Path) -> list[str]:
     return [sys.executable, "-m", "cloudsim", "--endpoints", str(folder / "endpoints.json"),
-            "--log", str(folder / "requests.jsonl")]
+            "--log", str(folder / "requests.jsonl"), "--grant", str(folder / "grant.json")]

@@ -22,8 +22,21 @@ class Verdict:
     cloud: dict | None = None   # the simulated Google APIs' request-log summary for this snippet
 
 
-def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
-    """Run and judge one snippet; note which simulated endpoints it reached."""
+def grant_of(snippet: dict, requires: dict[str, list[str]]) -> list[str]:
+    """The IAM permissions the simulated caller holds while the snippet runs: its procedure's
+    ``:requires:`` (nothing for a block outside any procedure, nothing for ``none``)."""
+    return [p for p in requires.get(snippet["need"], []) if p != "none"] if snippet["need"] else []
+
+
+def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOUT,
+                requires: dict[str, list[str]] | None = None) -> Verdict:
+    """Run and judge one snippet; note which simulated endpoints it reached.
+
+    With ``requires`` (procedure id -> its ``:requires:``, from the manifest) the simulated caller
+    holds exactly its procedure's permissions while it runs; without, the grant is left as it is.
+    """
+    if requires is not None:
+        sandbox.grant(snippet["need"] or None, grant_of(snippet, requires))
     start = cloudlog.lines(sandbox.cloud_log)
     verdict = _run(snippet, sandbox, timeout)
     verdict.cloud = cloudlog.summary(sandbox.cloud_log, start) or None
@@ -91,6 +104,7 @@ class Sessions:
 
     def close(self) -> None:
         for docname, box in self.open.items():
+            box.grant(None, "*")  # the hidden cleanup, like the setup, is the harness's, not the reader's
             for code in self.pages.get(docname, {}).get("cleanup", []):
                 box.run(code, timeout=DEFAULT_TIMEOUT)
             box.close()

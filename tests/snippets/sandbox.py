@@ -45,7 +45,7 @@ trap __cvplus_save EXIT
 """
 CLOUD_START = r"""
 ( cd "$CVPLUS_CLOUDSIM_DIR" && exec "$CVPLUS_CLOUDSIM_PYTHON" -m cloudsim --endpoints "$CVPLUS_CLOUDSIM_ENDPOINTS" \
-    --log "$CVPLUS_CLOUDSIM_LOG" ) > "$CVPLUS_CTL/cloudsim.err" 2>&1 < /dev/null &
+    --log "$CVPLUS_CLOUDSIM_LOG" --grant "$CVPLUS_CLOUDSIM_GRANT" ) > "$CVPLUS_CTL/cloudsim.err" 2>&1 < /dev/null &
 for _ in $(seq 600); do [ -s "$CVPLUS_CLOUDSIM_ENDPOINTS" ] && break; sleep 0.05; done
 """
 EXECUTOR = r"""
@@ -90,6 +90,12 @@ class Sandbox:
             self.extra_env = {**self.extra_env, **session.prepare(self.cloud_dir, self.home),
                               "CVPLUS_CLOUDSIM_DIR": str(PROJECT / "tests"),
                               "CVPLUS_CLOUDSIM_PYTHON": session.server_command(self.cloud_dir)[0]}
+
+    def grant(self, procedure: str | None, permissions) -> None:
+        """What the simulated caller holds from the next request on: a list of IAM permissions, or "*"."""
+        if self.cloud_dir is not None:
+            from cloudsim import session
+            session.write_grant(self.cloud_dir, procedure, permissions)
 
     @property
     def cloud_log(self) -> Path | None:

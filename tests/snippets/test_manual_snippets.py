@@ -43,7 +43,7 @@ def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
     if snippet["docname"] in sessions.setup_failures:
         record({**base, "outcome": "failed"})
         pytest.fail(sessions.setup_failures[snippet["docname"]])
-    verdict = run_snippet(snippet, box)
+    verdict = run_snippet(snippet, box, requires=MANIFEST.get("requires", {}))
     ran = {"ran_against": ran_against(snippet["text"], verdict.cloud,
                                       standin=snippet["docname"] in sessions.standin_pages)}
     if verdict.cloud:
