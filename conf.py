@@ -38,6 +38,7 @@ extensions = [
     "cvplus_review",
     "cvplus_checks",
     "cvplus_iam",
+    "cvplus_consoles",
     "cvplus_snippets",
     "cvplus_coverage",
     "cvplus_operating",

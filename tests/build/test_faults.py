@@ -84,6 +84,8 @@ FAULTS = {
     "functions deploy on a page without the runtime warning": (
         "```console\n$ firebase deploy -P dev --only functions:healthCheck\n```\n",
         1, r"deploys functions but has no \{runtime-blocker\}"),
+    "console link to an unknown page": (
+        "See {console}`nowhere <prod>`.\n", 0, r"console link: unknown console page 'nowhere'"),
     "procedure without requires": (
         "```{procedure} Undeclared\n:id: PROC_FAULT_NO_REQUIRES\n:owner: docs-maintainer\n:manual_reason: fault injection\n```\n",
         0, r"a procedure needs the field ':requires:'"),
