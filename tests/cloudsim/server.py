@@ -106,7 +106,9 @@ def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
                        "UNIMPLEMENTED")
     with ctx.world.lock:
         answer = handler(ctx)
-    if method.response:
+    if method.response == "HttpBody":
+        pass  # a raw body in the API's own format (the Prometheus HTTP API), not a JSON message
+    elif method.response:
         problems = discovery.validate(method.doc, method.response, answer, "response")
         if problems:
             entry["problems"] = problems
@@ -134,7 +136,9 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         api = hosts.api_of_host(self.headers.get("Host", "")) or self.headers.get("Host", "?")
         body: object = None
-        if raw and "json" in (self.headers.get("Content-Type") or "json"):
+        if raw and "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
+            body = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        elif raw and "json" in (self.headers.get("Content-Type") or "json"):
             try:
                 body = json.loads(raw)
             except ValueError:

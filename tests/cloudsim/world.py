@@ -61,6 +61,7 @@ def add_project(world: World, project_id: str, display: str, site: str, facts: d
     add_secrets(world, project_id, number, facts)
     add_firestore(world, project_id, facts)
     add_rules(world, project_id)
+    add_series(world, project_id, facts)
 
 
 def add_site(world: World, project_id: str, site: str, default: bool) -> None:
@@ -151,6 +152,32 @@ def add_rules(world: World, project_id: str) -> None:
         world.put("firebaserules", f"projects/{project_id}/releases/{release}", {
             "name": f"projects/{project_id}/releases/{release}", "rulesetName": ruleset,
             "createTime": world.now(), "updateTime": world.now()})
+
+
+# The simulation's own traffic (not CVPlus's): per function service, requests per second by
+# response code class and the cumulative request-latency histogram (ms buckets), each a
+# counter growing at this constant rate. The first service in the fixture's order is the
+# worst one, so a "worst function" query has one answer: 0.2 % 5xx, p95 450 ms.
+SERIES_SHAPES = [
+    {"2xx": 9.98, "5xx": 0.02, "buckets": {"100": 2.0, "250": 8.5, "500": 9.75, "1000": 9.95, "2000": 10.0, "+Inf": 10.0}},
+    {"2xx": 5.0, "5xx": 0.0, "buckets": {"100": 3.0, "250": 4.8, "500": 5.0, "1000": 5.0, "2000": 5.0, "+Inf": 5.0}},
+]
+
+
+def add_series(world: World, project_id: str, facts: dict) -> None:
+    """Prometheus series of Cloud Run request counts and latencies (apis/monitoring.py queries them)."""
+    series = []
+    for index, name in enumerate(fixture_functions()):
+        shape = SERIES_SHAPES[min(index, len(SERIES_SHAPES) - 1)]
+        base = {"monitored_resource": "cloud_run_revision", "project_id": project_id,
+                "location": facts["region"], "service_name": name.lower()}
+        for code_class in ("2xx", "5xx"):
+            series.append({"metric": "run_googleapis_com:request_count", "rate": shape[code_class],
+                           "labels": {**base, "response_code_class": code_class}})
+        for le, rate in shape["buckets"].items():
+            series.append({"metric": "run_googleapis_com:request_latencies_bucket", "rate": rate,
+                           "labels": {**base, "le": le}})
+    world.put("monitoring", f"series:projects/{project_id}", {"series": series})
 
 
 def build_world(seed: int = 13) -> World:

@@ -79,8 +79,10 @@ class Sessions:
 
     def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
                  extra_env: dict[str, str] | None = None, cloud: bool = True,
-                 standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None):
+                 standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None,
+                 simulated_standin_pages: set[str] | None = None):
         self.cloud = cloud
+        self.simulated_standin_pages = simulated_standin_pages or set()
         self.standin_pages = standin_pages or {}
         self.standin_path_dirs = standin_path_dirs or path_dirs or []
         self.root = root
@@ -93,8 +95,9 @@ class Sessions:
     def get(self, docname: str) -> Sandbox:
         if docname not in self.open:
             real = docname not in self.standin_pages
+            simulated = real or docname in self.simulated_standin_pages
             box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs if real else self.standin_path_dirs,
-                          self.extra_env, self.cloud and real)
+                          self.extra_env, self.cloud and simulated)
             self.open[docname] = box
             for code in self.pages.get(docname, {}).get("setup", []):
                 result = box.run(code, timeout=SETUP_TIMEOUT)

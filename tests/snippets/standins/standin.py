@@ -809,8 +809,13 @@ def gc_version(state, options, args):
     print(f"Google Cloud SDK {facts()['preconditions']['tested']['gcloud']}")
 
 
+def gc_print_access_token(state, options, args):
+    """A made-up bearer token for the sandbox's signed-in account; the simulated APIs accept any."""
+    print("cloudsim-" + short_hash("access-token", os.environ.get("HOME", ""))[:32])
+
+
 GCLOUD = {
-    "version": gc_version,
+    "version": gc_version, "auth print-access-token": gc_print_access_token,
     "run revisions list": gc_revisions_list, "run services update-traffic": gc_update_traffic,
     "run services describe": gc_services_describe, "firestore export": gc_firestore_export,
     "firestore import": gc_firestore_import, "firestore databases update": gc_databases_update,
