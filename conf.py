@@ -39,6 +39,7 @@ extensions = [
     "cvplus_checks",
     "cvplus_iam",
     "cvplus_consoles",
+    "cvplus_panels",
     "cvplus_snippets",
     "cvplus_coverage",
     "cvplus_operating",

@@ -86,6 +86,9 @@ FAULTS = {
         1, r"deploys functions but has no \{runtime-blocker\}"),
     "console link to an unknown page": (
         "See {console}`nowhere <prod>`.\n", 0, r"console link: unknown console page 'nowhere'"),
+    "threshold panel from an unknown fact": (
+        "```{threshold-panel} Latency\n:normal: thresholds.api_msec\n```\n",
+        0, r"threshold panel 'Latency': unknown fact 'thresholds.api_msec'"),
     "procedure without requires": (
         "```{procedure} Undeclared\n:id: PROC_FAULT_NO_REQUIRES\n:owner: docs-maintainer\n:manual_reason: fault injection\n```\n",
         0, r"a procedure needs the field ':requires:'"),
