@@ -4,8 +4,9 @@
 the CLI's signed-in account (configstore, with an expired access token so
 the CLI exchanges its refresh token at the simulation's token endpoint) and
 returns the environment: the API origin overrides of
-``node_modules/firebase-tools/lib/api.js``, ``CVPLUS_CLOUDSIM_ENDPOINTS`` and
-``CVPLUS_CLOUDSIM_LOG``. ``server_command`` starts the server; run it
+``node_modules/firebase-tools/lib/api.js``, ``CVPLUS_CLOUDSIM_ENDPOINTS``,
+``CVPLUS_CLOUDSIM_LOG`` and ``CVPLUS_CLOUDSIM_GRANT`` (the caller's IAM
+permissions, rewritten by ``write_grant`` before each block; cloudsim/iam.py). ``server_command`` starts the server; run it
 inside the sandbox's own network namespace.
 
 Why a signed-in account and not a service-account key: firebase-tools'
