@@ -35,14 +35,24 @@ FAULTS = {
 SLOW = {"flag the real tool lacks", "output the real CLI does not print", "endpoint the simulation lacks"}
 
 
+def _requires(body: str) -> str:
+    """What the block's firebase/gcloud commands need (source/_data/permissions.yaml), so the
+    injected procedure passes the build's :requires: check and fails only on its own fault."""
+    import cvplus_data
+    from cvplus_iam import commands_of, needed
+    table = cvplus_data.load_permissions()
+    perms = set().union(*(needed(tool, words, table, body)[1] for tool, words in commands_of(body, "console")))
+    return ", ".join(sorted(perms)) or "none"
+
+
 def _inject(root: Path, blocks: dict[str, str]) -> dict[str, int]:
     """Append one procedure per fault; return the line of each block's first command."""
     path = root / PAGE
     text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
     lines: dict[str, int] = {}
     for index, (name, body) in enumerate(blocks.items()):
-        head = (f"\n::::{{procedure}} Fault {index}\n:id: PROC_FAULT_{index}\n:owner: docs-maintainer\n\n"
-                "```console\n")
+        head = (f"\n::::{{procedure}} Fault {index}\n:id: PROC_FAULT_{index}\n:owner: docs-maintainer\n"
+                f":requires: {_requires(body)}\n\n```console\n")
         lines[name] = text.count("\n") + head.count("\n") + 1
         text += head + body + "```\n::::\n"
     path.write_text(text, encoding="utf-8")
