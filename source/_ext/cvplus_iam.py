@@ -168,8 +168,15 @@ def _check(app: Sphinx, builder: Any = None) -> None:
         if snippet["need"]:
             by_need.setdefault(snippet["need"], []).append(snippet)
     for need_id, need in sorted(procedure_requirements(app).items()):
-        if not need["requires"]:
-            continue  # cvplus_checks reports the missing field
+        if not need["requires"]:  # cvplus_checks reports the missing field; say what to write
+            used = set()
+            for snippet in by_need.get(need_id, []):
+                for tool, words in commands_of(snippet["text"], snippet["language"]):
+                    match = needed(tool, words, table, snippet["text"])
+                    used |= match[1] if match else set()
+            logger.warning("%s: its commands need ':requires: %s'", need_id, ", ".join(sorted(used)) or NONE,
+                           location=(need["docname"], need.get("lineno")), type="cvplus", subtype="iam")
+            continue
         for message in findings(need_id, need["requires"], by_need.get(need_id, []), table):
             logger.warning(message, location=(need["docname"], need.get("lineno")), type="cvplus", subtype="iam")
 
