@@ -16,7 +16,7 @@ PYTEST_ARGS ?= -n auto
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
 	@echo "make livehtml    rebuild and reload in the browser while you write"
-	@echo "make test        build, then run every test (pytest)"
+	@echo "make test        build, then run every test (pytest); page sessions whose inputs did not change keep their evidence (FULL=1 runs all)"
 	@echo "make page PAGE=deployment/runbooks/troubleshooting   build, then test one page (its snippets and lints)"
 	@echo "make pdf         build the PDF manual into $(BUILDDIR)/latex (LaTeX, Mermaid via mermaid-cli)"
 	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
@@ -97,8 +97,8 @@ test:
 	@scripts/setup.sh test
 	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
 	@mkdir -p $(BUILDDIR)/evidence
-	CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) -m pytest $(PYTEST_ARGS) --ignore=tests/outputs \
-	  --junitxml=$(BUILDDIR)/evidence/junit.xml; \
+	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_INCREMENTAL=$(if $(FULL),0,1) $(PYTHON) -m pytest $(PYTEST_ARGS) \
+	  --ignore=tests/outputs --junitxml=$(BUILDDIR)/evidence/junit.xml; \
 	  status=$$?; \
 	  $(MAKE) -s outputs || exit 1; \
 	  CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \

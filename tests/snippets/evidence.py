@@ -205,3 +205,9 @@ def session_finish(logxml=None) -> None:
     RESULTS.write_text(json.dumps({"results": sorted(merged, key=lambda r: r["id"])}, indent=1), encoding="utf-8")
     for part in RESULTS.parent.glob("results.*.json"):
         part.unlink()
+    import incremental
+
+    sessions_file = RESULTS.with_name("sessions.json")
+    sessions = incremental.after_run(load_manifest(), incremental.load(sessions_file), fresh,
+                                     incremental.world_digest(), run_id())
+    sessions_file.write_text(json.dumps(sessions, indent=1, sort_keys=True), encoding="utf-8")
