@@ -36,18 +36,21 @@ def _https(url: str) -> str:
     return re.sub(r"\.git$", "", url)
 
 
+def _resolve(co, rev: str) -> str | None:
+    """The full commit ``rev`` names in the checkout's history, or None."""
+    other = co.at(rev) if co.commit else None
+    return other.commit if other is not None else None
+
+
 def commit(chk) -> None:
     co, facts = chk.co, chk.facts
     pinned = str(facts.get(f"{P}.commit"))
-    if co.commit:
-        chk.compare(f"{P}.commit", Found(co.commit, f"{co.path.name} at {co.commit[:7]}"),
-                    note="the checkout's commit (run with --rev to check another)")
-        short = str(facts.get(f"{P}.commit_short"))
-        chk.compare(f"{P}.commit_short", Found(pinned[:len(short)] if pinned.startswith(short) else
-                                               f"(not a prefix of {pinned[:12]})", facts.where(f"{P}.commit")))
-    else:
-        for key in ("commit", "commit_short"):
-            chk.compare(f"{P}.{key}", None, "not a git checkout")
+    short = str(facts.get(f"{P}.commit_short"))
+    here = f"{co.path.name} at {co.commit[:7]}" if co.commit else ""
+    chk.compare(f"{P}.commit", Found(co.commit, here) if co.commit else None, "not a git checkout",
+                note="the checkout's commit (run with --rev to check another)")
+    chk.compare(f"{P}.commit_short", Found(co.commit[:len(short)], here) if co.commit else None,
+                "not a git checkout")
     date = co.commit_date(pinned) if co.commit else None
     chk.compare(f"{P}.commit_date", Found(date, f"git log -1 {pinned[:7]}") if date else None,
                 f"commit {pinned[:7]} is not in the checkout's history")
@@ -60,13 +63,20 @@ def api_examples(chk) -> None:
     key = "onboarding.api_examples"
     if not chk.facts.has(f"{key}.commit"):
         return
+    co = chk.co
     rev = str(chk.facts.get(f"{key}.commit"))
-    date = chk.co.commit_date(rev) if chk.co.commit else None
-    why = f"commit {rev[:7]} is not in the checkout's history"
-    chk.compare(f"{key}.commit", Found(rev, f"git log -1 {rev[:7]}") if date else None, why)
-    chk.compare(f"{key}.commit_short", Found(rev[:len(str(chk.facts.get(f'{key}.commit_short')))],
-                                             chk.facts.where(f"{key}.commit")))
-    chk.compare(f"{key}.commit_date", Found(date, f"git log -1 {rev[:7]}") if date else None, why)
+    short = str(chk.facts.get(f"{key}.commit_short"))
+    why = "commit {} is not in the checkout's history"
+    full = _resolve(co, rev)
+    chk.compare(f"{key}.commit", Found(full, f"git log -1 {rev[:7]}") if full else None, why.format(rev[:7]))
+    full_short = _resolve(co, short)
+    chk.compare(f"{key}.commit_short", Found(full_short[:len(short)], f"git log -1 {short}") if full_short else None,
+                why.format(short))
+    if full_short and full and full_short != full:
+        chk.results.append(chk.result("contradicted", f"{key}.commit_short", short, f"git log -1 {short}",
+                                      full_short[:12], f"names another commit than {key}.commit"))
+    date = co.commit_date(rev) if full else None
+    chk.compare(f"{key}.commit_date", Found(date, f"git log -1 {rev[:7]}") if date else None, why.format(rev[:7]))
 
 
 def ellipsis_lines(text: str) -> list[int]:
