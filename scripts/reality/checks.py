@@ -15,7 +15,8 @@ timeout, memory, instances, schedule, region) and their total, secrets,
 npm scripts, the web app folder, and the fixture's provenance tables
 (functions and deployment-script options, checked against the scripts'
 argument handling). The real track's facts (``onboarding.real``) are
-checked by ``onboarding``, ``emu``, ``modulemap`` and ``ciworkflows``;
+checked by ``onboarding``, ``emu``, ``modulemap``, ``subpaths`` and
+``ciworkflows``;
 ``uncheckable`` reports the facts no checkout settles. A malformed anchor or provenance entry raises
 ``CheckError`` naming its file and line.
 """
@@ -91,12 +92,13 @@ class Checker:
 
     # -- checks --------------------------------------------------------------
     def run(self) -> list[Result]:
-        from . import ciworkflows, emu, modulemap, onboarding, uncheckable
+        from . import ciworkflows, emu, modulemap, onboarding, subpaths, uncheckable
         self.envs()
         self.anchors()
         onboarding.check(self)
         emu.check(self)
         modulemap.check(self)
+        subpaths.check(self)
         ciworkflows.check(self)
         uncheckable.check(self, self.uncheckable_path)
         self.functions()

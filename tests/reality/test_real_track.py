@@ -84,7 +84,8 @@ export {
   signIn,
   ... auth helpers disabled for deployment
 } from '@cvplus/auth/backend';
-// export { coreThing } from '@cvplus/core/backend';
+export { coreThing } from '@cvplus/core/backend';
+// export { frontThing } from '@cvplus/frontend';
 """
 
 PACKAGE = """\
@@ -174,7 +175,21 @@ GITMODULES = """\
 \turl = git@github.com:example/cvplus-frontend.git
 """
 
-MODULE_PACKAGE = '{\n  "name": "@cvplus/core",\n  "scripts": {\n    "test": "jest --ci"\n  }\n}\n'
+MODULE_PACKAGE = """\
+{
+  "name": "@cvplus/core",
+  "scripts": {
+    "test": "jest --ci"
+  },
+  "exports": {
+    ".": "./dist/index.js",
+    "./backend": "./dist/backend/index.js"
+  },
+  "dependencies": {
+    "@cvplus/logging": "1.0.0"
+  }
+}
+"""
 
 # The project's anchors this world exercises (their lines are copied from
 # scripts/reality/anchors.yaml, so a broken regular expression fails here).
@@ -222,9 +237,13 @@ onboarding:
       - [core]
       - [auth]
     modules:
-      core: {{commit: "{core_short}", language: TypeScript, test: jest, exports_functions: false, ci_workflow: ci-core.yml}}
+      core: {{commit: "{core_short}", language: TypeScript, test: jest, exports_functions: true, ci_workflow: ci-core.yml}}
       auth: {{commit: {auth_short}, language: TypeScript, test: jest, exports_functions: true, ci_workflow: none}}
       frontend: {{commit: {front_short}, exports_functions: false, ci_workflow: none}}
+    unexported_subpaths: []
+    backend_loadable: [core]
+    registry_deps:
+      core: ["@cvplus/logging"]
     ci:
       workflows: [ci-core.yml, quality-gates.yml]
       checks_out_submodules: [ci-core.yml]
@@ -362,7 +381,11 @@ CONFIRMED = {
     "onboarding.real.modules.core.language": "packages/core/tsconfig.json: TypeScript",
     "onboarding.real.modules.core.test": "packages/core/package.json:4: jest",
     "onboarding.real.modules.auth.exports_functions": "functions/src/index.ts:4: True",
-    "onboarding.real.modules.core.exports_functions": "functions/src/index.ts: False",
+    "onboarding.real.modules.core.exports_functions": "functions/src/index.ts:8: True",
+    "onboarding.real.modules.frontend.exports_functions": "functions/src/index.ts: False",
+    "onboarding.real.unexported_subpaths": "functions/src/index.ts: []",
+    "onboarding.real.backend_loadable": "functions/src/index.ts:8: ['core']",
+    "onboarding.real.registry_deps.core": "packages/core/package.json: ['@cvplus/logging']",
     "onboarding.real.modules.core.ci_workflow": ".github/workflows/ci-core.yml: ci-core.yml",
     "onboarding.real.ci.workflows": ".github/workflows: ['ci-core.yml', 'quality-gates.yml']",
     "onboarding.real.ci.checks_out_submodules": ".github/workflows/ci-core.yml:8: ['ci-core.yml']",
@@ -438,14 +461,23 @@ FAULTS = {
                     "onboarding.real.build_layers", "package.json:10: build:layer2"),
     "module-commit": (lambda w: set_fact(w, "commit: aaaaaaa", "commit: bbbbbbb"),
                       "onboarding.real.modules.auth.commit", "packages/auth: aaaaaaa"),
-    "module-test": (lambda w: set_fact(w, "language: TypeScript, test: jest, exports_functions: false",
-                                       "language: TypeScript, test: vitest, exports_functions: false"),
+    "module-test": (lambda w: set_fact(w, "language: TypeScript, test: jest, exports_functions: true",
+                                       "language: TypeScript, test: vitest, exports_functions: true"),
                     "onboarding.real.modules.core.test", "packages/core/package.json:4: jest"),
-    "module-language": (lambda w: set_fact(w, "language: TypeScript, test: jest, exports_functions: false",
-                                           "language: JavaScript, test: jest, exports_functions: false"),
+    "module-language": (lambda w: set_fact(w, "language: TypeScript, test: jest, exports_functions: true",
+                                           "language: JavaScript, test: jest, exports_functions: true"),
                         "onboarding.real.modules.core.language", "packages/core/tsconfig.json: TypeScript"),
-    "module-exports": (lambda w: edit(w, "functions/src/index.ts", "// export { coreThing }", "export { coreThing }"),
-                       "onboarding.real.modules.core.exports_functions", "functions/src/index.ts:8: True"),
+    "module-exports": (lambda w: edit(w, "functions/src/index.ts", "// export { frontThing }", "export { frontThing }"),
+                       "onboarding.real.modules.frontend.exports_functions", "functions/src/index.ts:9: True"),
+    "subpath-unexported": (lambda w: write(w["co"], {"packages/core/package.json": MODULE_PACKAGE.replace(
+                               '"./backend"', '"./server"')}),
+                           "onboarding.real.unexported_subpaths", "functions/src/index.ts:8: ['core/backend']"),
+    "backend-loadable": (lambda w: write(w["co"], {"packages/core/package.json": MODULE_PACKAGE.replace(
+                             '"./backend"', '"./server"')}),
+                         "onboarding.real.backend_loadable", "functions/src/index.ts: []"),
+    "registry-dep": (lambda w: write(w["co"], {"packages/core/package.json": MODULE_PACKAGE.replace(
+                         '"1.0.0"', '"file:../logging"')}),
+                     "onboarding.real.registry_deps.core", "packages/core/package.json: []"),
     "module-ci": (lambda w: set_fact(w, "exports_functions: true, ci_workflow: none",
                                      "exports_functions: true, ci_workflow: ci-auth.yml"),
                   "onboarding.real.modules.auth.ci_workflow", ".github/workflows: none"),
