@@ -7,7 +7,8 @@ re-exports from ``@cvplus/<name>`` (comments blanked), the root workflow
 tree or ``--modules``), its language (a ``tsconfig.json`` makes it
 TypeScript), its test runner (the ``test`` script of its package.json)
 and that it has no workflows of its own. A submodule in ``.gitmodules``
-that the map lacks is a contradiction. ``build_layers`` is compared with
+that the map lacks, or a module of the map that is no submodule, is a
+contradiction. ``build_layers`` is compared with
 the root package.json scripts ``build:layer0``, ``build:layer1``...
 (the ``--workspace=@cvplus/<name>`` they build, in order).
 """
@@ -61,8 +62,9 @@ def modules(chk) -> None:
         pin = co.gitlink(rel)
         if "commit" in fact:
             short = str(fact["commit"])
-            chk.compare(f"{key}.commit", Found(pin[:len(short)], co.where(rel)) if pin else None,
-                        f"{rel} is not a submodule entry of this checkout")
+            found = (Found(pin[:len(short)], co.where(rel)) if pin else
+                     Found(f"(no submodule {rel})", co.where(".gitmodules")) if co.exists(".gitmodules") else None)
+            chk.compare(f"{key}.commit", found, "no .gitmodules: the checkout has no submodules")
         if "exports_functions" in fact:
             m = re.search(rf"\bexport\s*(?:\{{[^}}]*\}}|\*)\s*from\s*['\"]@cvplus/{re.escape(name)}(?:/[^'\"]*)?['\"]",
                           code or "")

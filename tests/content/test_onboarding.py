@@ -240,3 +240,19 @@ def test_the_real_track_page_shows_the_module_map(built) -> None:
     cells = [td.get_text(" ", strip=True) for td in page.select("table.cvplus-onboarding td")]
     for name, spec in REAL["modules"].items():
         assert f"packages/{name}" in cells and spec["commit"] in cells, name
+
+
+def test_the_real_track_page_states_the_checked_facts(built) -> None:
+    """The real track shows the values the reality check compares (./emu,
+    the breakages, the CI), rendered from the facts file."""
+    page = BeautifulSoup(built.page("development/onboarding/real-track"), "html.parser")
+    text = " ".join(page.find("article").get_text(" ", strip=True).split())
+    emu = REAL["emu"]
+    assert ", ".join(str(p) for p in emu["ports"]) in text
+    assert ", ".join(emu["stops"]) in text and emu["start_command"] in text
+    assert f"none running it {emu['status_when_idle']}" in text
+    assert ", ".join(str(n) for n in REAL["index_ellipsis_lines"]) in text
+    assert ", ".join(REAL["backend_loadable"]) in text and ", ".join(REAL["unexported_subpaths"]) in text
+    assert ", ".join(REAL["registry_deps"]) in text
+    assert f"{len(REAL['ci']['ignored_failures'])} checks swallow" in text
+    assert "; ".join(REAL["ci"]["ignored_failures"]) in text

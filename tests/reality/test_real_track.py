@@ -484,6 +484,8 @@ FAULTS = {
     "module-own-ci": (lambda w: write(w["co"], {"packages/core/package.json": MODULE_PACKAGE,
                                                 "packages/core/.github/workflows/ci.yml": "name: x\n"}),
                       "onboarding.real.modules.core.ci_workflow", "packages/core/.github/workflows/ci.yml: 1 workflow"),
+    "module-gone": (lambda w: set_fact(w, "      frontend: {", "      front: {"),
+                    "onboarding.real.modules.front.commit", ".gitmodules: (no submodule packages/front)"),
     "unmapped-module": (lambda w: edit(w, ".gitmodules", '[submodule "packages/auth"]',
                                        '[submodule "packages/extra"]\n\tpath = packages/extra\n[submodule "packages/auth"]'),
                         "onboarding.real.modules", ".gitmodules:5: packages/extra"),
