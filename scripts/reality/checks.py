@@ -16,7 +16,8 @@ npm scripts, the web app folder, and the fixture's provenance tables
 (functions and deployment-script options, checked against the scripts'
 argument handling). The real track's facts (``onboarding.real``) are
 checked by ``onboarding``, ``emu``, ``modulemap``, ``subpaths`` and
-``ciworkflows``;
+``ciworkflows``; ``contracts`` compares the API lesson's request and
+answer fields with the function sources;
 ``uncheckable`` reports the facts no checkout settles. A malformed anchor or provenance entry raises
 ``CheckError`` naming its file and line.
 """
@@ -92,7 +93,7 @@ class Checker:
 
     # -- checks --------------------------------------------------------------
     def run(self) -> list[Result]:
-        from . import ciworkflows, emu, modulemap, onboarding, subpaths, uncheckable
+        from . import ciworkflows, contracts, emu, modulemap, onboarding, subpaths, uncheckable
         self.envs()
         self.anchors()
         onboarding.check(self)
@@ -100,6 +101,7 @@ class Checker:
         modulemap.check(self)
         subpaths.check(self)
         ciworkflows.check(self)
+        contracts.check(self)
         uncheckable.check(self, self.uncheckable_path)
         self.functions()
         self.secrets()

@@ -86,6 +86,28 @@ export {
 } from '@cvplus/auth/backend';
 export { coreThing } from '@cvplus/core/backend';
 // export { frontThing } from '@cvplus/frontend';
+export const pay = onCall(async (request) => {
+  const { userId, priceId = 'price_default' } = request.data;
+  return { sessionId: 's', url: 'u' };
+});
+"""
+
+PAY_BEFORE = """\
+import { onCall } from 'firebase-functions/v2/https';
+export const pay = onCall(async (request) => {
+  const { data } = request;
+  const {
+    userId,
+    priceId = `${process.env.PRICE || 'price_default'}`,
+  } = data;
+  if (!userId) {
+    return { error: 'no user' };
+  }
+  return {
+    sessionId: 's',
+    url: 'u',
+  };
+});
 """
 
 PACKAGE = """\
@@ -208,6 +230,8 @@ onboarding:
     commit: "{first}"
     commit_short: "{first_short}"
     commit_date: "2025-09-17"
+    contracts:
+      pay: {{file: functions/src/functions/pay.ts, request: [userId, priceId], answer: [sessionId, url], same_at_real_commit: true}}
   real:
     repository_url: https://github.com/example/CVPLUS
     commit: "{head}"
@@ -278,7 +302,7 @@ def template(tmp_path_factory) -> Path:
     (base / "modules").mkdir()
     subprocess.run(["git", "clone", "-q", "--bare", str(mod), str(base / "modules/cvplus-core")], check=True)
     co = base / "cvplus"
-    write(co, {"README.md": "first\n"})
+    write(co, {"README.md": "first\n", "functions/src/functions/pay.ts": PAY_BEFORE})
     git("init", "-q", ".", cwd=co)
     git("add", "-A", cwd=co)
     git("commit", "-qm", "first", cwd=co)
@@ -391,6 +415,9 @@ CONFIRMED = {
     "onboarding.real.ci.checks_out_submodules": ".github/workflows/ci-core.yml:8: ['ci-core.yml']",
     "onboarding.real.ci.ignored_failures[0]": ".github/workflows/ci-core.yml:10: ",
     "onboarding.real.ci.ignored_failures[1]": ".github/workflows/quality-gates.yml:7: ",
+    "onboarding.api_examples.contracts.pay.request": "functions/src/functions/pay.ts@",
+    "onboarding.api_examples.contracts.pay.answer": "functions/src/functions/pay.ts@",
+    "onboarding.api_examples.contracts.pay.same_at_real_commit": "functions/src/index.ts:10: True",
 }
 
 
@@ -486,6 +513,13 @@ FAULTS = {
                       "onboarding.real.modules.core.ci_workflow", "packages/core/.github/workflows/ci.yml: 1 workflow"),
     "module-gone": (lambda w: set_fact(w, "      frontend: {", "      front: {"),
                     "onboarding.real.modules.front.commit", ".gitmodules: (no submodule packages/front)"),
+    "contract-request": (lambda w: set_fact(w, "request: [userId, priceId]", "request: [userId, price]"),
+                         "onboarding.api_examples.contracts.pay.request", "functions/src/functions/pay.ts@"),
+    "contract-answer": (lambda w: set_fact(w, "answer: [sessionId, url]", "answer: [sessionId, url, customerId]"),
+                        "onboarding.api_examples.contracts.pay.answer", "functions/src/functions/pay.ts@"),
+    "contract-now": (lambda w: edit(w, "functions/src/index.ts", "return { sessionId: 's', url: 'u' }",
+                                    "return { session: 's', url: 'u' }"),
+                     "onboarding.api_examples.contracts.pay.same_at_real_commit", "functions/src/index.ts:10: False"),
     "unmapped-module": (lambda w: edit(w, ".gitmodules", '[submodule "packages/auth"]',
                                        '[submodule "packages/extra"]\n\tpath = packages/extra\n[submodule "packages/auth"]'),
                         "onboarding.real.modules", ".gitmodules:5: packages/extra"),
