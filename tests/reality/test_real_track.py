@@ -454,6 +454,14 @@ def test_a_bare_copy_reads_the_link_and_the_submodule_pins(world):
 FAULTS = {
     "commit": (lambda w: set_fact(w, "commit_date: \"2025-09-17\"\n    node", "commit_date: \"2025-09-18\"\n    node"),
                "onboarding.real.commit_date", "git log -1 "),
+    "pinned-commit": (lambda w: set_fact(w, "CVPLUS\n    commit: \"", "CVPLUS\n    commit: \"0"),
+                      "onboarding.real.commit", "cvplus at "),
+    "examples-short": (lambda w: set_fact(w, "    commit_short: \"", "    commit_short: \"{}\"  # ".format(
+                           git("rev-parse", "--short=7", "HEAD", cwd=w["co"]))),
+                       "onboarding.api_examples.commit_short", "git log -1 "),
+    "indexes-committed": (lambda w: (write(w["co"], {"firestore.indexes.json": "{}\n"}),
+                                     git("add", "-f", "firestore.indexes.json", cwd=w["co"])),
+                          "onboarding.real.gitignored[0]", ".gitignore:3: (ignored, yet firestore.indexes.json is committed)"),
     "remote": (lambda w: git("remote", "set-url", "origin", "git@github.com:other/CVPLUS.git", cwd=w["co"]),
                "onboarding.real.repository_url", "git config remote.origin.url: https://github.com/other/CVPLUS"),
     "anchor": (lambda w: edit(w, "package.json", '"^13.29.0"', '"^14.1.0"'),
