@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(inv.definitions)} definitions found, {sum(m.absent_module for m in inv.missing.values())} in absent modules, "
         f"{sum(not m.absent_module for m in inv.missing.values())} unresolved re-exports",
     ]
-    header += [f"module {name}: {how}" for name, how in sorted(inv.modules.items())]
+    modules = {**co.modules_seen(), **inv.modules}
+    header += [f"module {name}: {how}" for name, how in sorted(modules.items())]
     text = render(results, header)
     sys.stdout.write(text)
     if args.out:

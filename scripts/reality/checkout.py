@@ -168,6 +168,10 @@ class Checkout:
         self._module_cache[name] = result
         return result
 
+    def modules_seen(self) -> dict[str, str]:
+        """Each module looked up so far: where it was read, or why it is absent."""
+        return {name: how if sub is not None else f"absent: {how}" for name, (sub, how) in self._module_cache.items()}
+
     def _find_module(self, name: str) -> tuple["Checkout | None", str]:
         rel = f"packages/{name}"
         label = f"{rel}/"
