@@ -185,7 +185,10 @@ ONBOARDING = ROOT / "source" / "development" / "onboarding"
 def test_the_fast_track_says_it_is_a_teaching_model() -> None:
     index = (ONBOARDING / "index.md").read_text(encoding="utf-8")
     assert "teaching model" in index and "How the teaching model differs from the real code" in index
-    assert "teaching model" in (ONBOARDING / "local-environment.md").read_text(encoding="utf-8")
+    for lesson in LESSONS:
+        text = (ONBOARDING / f"{lesson}.md").read_text(encoding="utf-8")
+        intro = text.split("\n## ")[0]
+        assert "teaching model" in " ".join(intro.split()), f"{lesson}: the introduction does not say it is a model"
 
 
 def test_the_real_track_is_pinned_and_never_claims_to_be_tested() -> None:
