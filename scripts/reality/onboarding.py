@@ -1,7 +1,7 @@
 """The real track's repository facts (``onboarding.real``) against a checkout.
 
 Compares the pinned commit (the checkout's commit, the commit's date in
-its history, the ``origin`` URL when there is one) and the API examples'
+its history, the ``origin`` URL when it is on GitHub) and the API examples'
 commit; the functions entry file (named by firebase.json's
 ``functions.source``) and the lines of it holding a literal ``...`` inside
 an ``export { }`` list; the web app submodule and the root folders that
@@ -55,7 +55,9 @@ def commit(chk) -> None:
     chk.compare(f"{P}.commit_date", Found(date, f"git log -1 {pinned[:7]}") if date else None,
                 f"commit {pinned[:7]} is not in the checkout's history")
     url = co.remote_url()
-    chk.compare(f"{P}.repository_url", Found(_https(url), "git config remote.origin.url") if url else None,
+    github = url is not None and _https(url).startswith("https://github.com/")
+    chk.compare(f"{P}.repository_url", Found(_https(url), "git config remote.origin.url") if github else None,
+                f"the checkout was cloned from {url}, not from GitHub" if url else
                 "the checkout has no origin remote (a clone has one)")
 
 
