@@ -599,3 +599,12 @@ def test_every_onboarding_fact_reaches_the_report(tmp_path):
     missing = [leaf for leaf in leaves(facts["onboarding"], "onboarding")
                if not any(k == leaf or k.startswith((f"{leaf}[", f"{leaf}.")) for k in keys)]
     assert not missing, f"onboarding facts the reality check never reports: {missing}"
+
+
+def test_a_clone_of_a_local_mirror_leaves_the_url_absent(world):
+    """Only a GitHub origin settles the clone URL; a local mirror says where it came from."""
+    git("remote", "set-url", "origin", "/srv/mirror/CVPLUS.git", cwd=world["co"])
+    code, out, _ = run(world)
+    assert code == 0
+    line = report_line(out, "absent", "onboarding.real.repository_url")
+    assert line.endswith("the checkout was cloned from /srv/mirror/CVPLUS.git, not from GitHub")
