@@ -5,8 +5,8 @@ its history, the ``origin`` URL when it is on GitHub) and the API examples'
 commit; the functions entry file (named by firebase.json's
 ``functions.source``) and the lines of it holding a literal ``...`` inside
 an ``export { }`` list; the web app submodule and the root folders that
-firebase.json and package.json name but the checkout lacks; and the
-git-ignored files. ``./emu`` is checked by ``emu``; simple values
+firebase.json and package.json name but the checkout lacks; the
+git-ignored files, and those firebase.json names though git ignores them. ``./emu`` is checked by ``emu``; simple values
 (engines, the firebase-tools pin) are anchors. Each comparison is one
 ``Result`` through ``Checker.compare``; a fact of the wrong shape raises
 ``CheckError`` naming the facts file and line.
@@ -164,6 +164,20 @@ def missing(chk, key: str, name: str) -> None:
 def gitignored(chk) -> None:
     co = chk.co
     text = co.read(".gitignore")
+    config = co.read("firebase.json")
+    for i, name in enumerate(chk.facts.get(f"{P}.ignored_but_named") or []):
+        key = f"{P}.ignored_but_named[{i}]"
+        if config is None or text is None:
+            chk.compare(key, None, "no firebase.json or no .gitignore in the checkout")
+            continue
+        named = re.search(rf'"{re.escape(name)}"', config)
+        ignored = any(ln.strip() == name for ln in text.splitlines())
+        found = (name if named and ignored and not co.tracked(name) else
+                 "(not named by firebase.json)" if not named else
+                 "(not git-ignored)" if not ignored else f"(committed: {name})")
+        chk.compare(key, Found(found, co.where("firebase.json", config.count("\n", 0, named.start()) + 1)
+                               if named else co.where("firebase.json")),
+                    note="named by firebase.json, git-ignored and not committed")
     for i, pattern in enumerate(chk.facts.get(f"{P}.gitignored") or []):
         key = f"{P}.gitignored[{i}]"
         if text is None:

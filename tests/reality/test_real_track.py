@@ -139,6 +139,9 @@ FIREBASE = """\
   "functions": {
     "source": "functions",
     "runtime": "nodejs20"
+  },
+  "firestore": {
+    "indexes": "firestore.indexes.json"
   }
 }
 """
@@ -248,6 +251,7 @@ onboarding:
     named_but_missing: [frontend]
     workspaces: [packages/*, frontend, functions]
     gitignored: [firestore.indexes.json, lib/]
+    ignored_but_named: [firestore.indexes.json]
     emu:
       command: ./emu
       script: scripts/utilities/emu.sh
@@ -393,6 +397,7 @@ CONFIRMED = {
     "onboarding.real.named_but_missing[0]": "firebase.json:3: frontend",
     "onboarding.real.gitignored[0]": ".gitignore:3: firestore.indexes.json",
     "onboarding.real.gitignored[1]": ".gitignore:2: lib/",
+    "onboarding.real.ignored_but_named[0]": "firebase.json:10: firestore.indexes.json",
     "onboarding.real.emu.command": "emu: ./emu",
     "onboarding.real.emu.ports": "scripts/utilities/emu.sh:3: [4000, 5001, 8080]",
     "onboarding.real.emu.stops": "scripts/utilities/emu.sh:15: ",
@@ -474,6 +479,8 @@ FAULTS = {
                 "onboarding.real.web_app_path", ".: (no packages/web)"),
     "root-frontend": (lambda w: (w["co"] / "frontend").mkdir(),
                       "onboarding.real.named_but_missing[0]", "firebase.json:3: (present: frontend/ exists)"),
+    "indexes-unnamed": (lambda w: edit(w, "firebase.json", '"indexes": "firestore.indexes.json"', '"rules": "x.rules"'),
+                        "onboarding.real.ignored_but_named[0]", "firebase.json: (not named by firebase.json)"),
     "gitignore": (lambda w: edit(w, ".gitignore", "firestore.indexes.json\n", ""),
                   "onboarding.real.gitignored[0]", ".gitignore: (not in .gitignore)"),
     "emu-link": (lambda w: ((w["co"] / "emu").unlink(), (w["co"] / "emu").write_text("#!/bin/sh\n")),
