@@ -72,15 +72,43 @@ def pytest_report_header(config):
             f"(evidence kept from run {', '.join(runs) or '-'}); make test FULL=1 runs every page")
 
 
+def _shard_filter(items) -> "callable | None":
+    """With CVPLUS_SHARD=K/N: a predicate keeping this shard's tests
+    (tests/snippets/shards.py), else None."""
+    spec = os.environ.get("CVPLUS_SHARD")
+    if not spec:
+        return None
+    import incremental
+    import shards
+    from evidence import load_manifest
+
+    try:
+        k, n = shards.parse(spec)
+    except shards.ShardError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    recorded = incremental.load(ROOT / "build" / "evidence" / "results.json")
+    mine = set(shards.assign(shards.page_weights(load_manifest(), recorded), n)[k - 1])
+    modules = [item.nodeid.split("::", 1)[0] for item in items]
+
+    def keep(item) -> bool:
+        snippet = getattr(item, "callspec", None) and item.callspec.params.get("snippet")
+        if "test_manual_snippets.py::" in item.nodeid and snippet:
+            return snippet["docname"] in mine
+        return shards.module_shard(item.nodeid.split("::", 1)[0], modules, n) == k
+    return keep
+
+
 def pytest_collection_modifyitems(config, items):
     keep, _ = _incremental_keep(config)
-    if not keep:
+    in_shard = _shard_filter(items)
+    if not keep and in_shard is None:
         return
     selected, deselected = [], []
     for item in items:
         snippet = getattr(item, "callspec", None) and item.callspec.params.get("snippet")
         in_kept_page = "test_manual_snippets.py::" in item.nodeid and snippet and snippet["docname"] in keep
-        (deselected if in_kept_page else selected).append(item)
+        out_of_shard = in_shard is not None and not in_shard(item)
+        (deselected if in_kept_page or out_of_shard else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected

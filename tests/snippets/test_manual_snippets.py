@@ -9,6 +9,8 @@ them fails, the selected block fails and nothing is recorded for it.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from evidence import load_manifest, ran_against, record, snippet_test_id
@@ -54,9 +56,11 @@ def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
         pytest.fail(f"{snippet['source']}:{snippet['line']}: not judged (nothing recorded): an earlier block of "
                     f"{snippet['docname']}, run first because the selection skipped it, failed:\n{earlier}",
                     pytrace=False)
+    started = time.monotonic()
     verdict = run_snippet(snippet, box)
+    seconds = round(time.monotonic() - started, 2)  # shards are balanced by these (tests/snippets/shards.py)
     sessions.mark_ran(snippet)
-    ran = {"ran_against": ran_against(snippet["text"], verdict.cloud,
+    ran = {"seconds": seconds, "ran_against": ran_against(snippet["text"], verdict.cloud,
                                       standin=snippet["docname"] in sessions.standin_pages)}
     if verdict.cloud:
         ran["cloud"] = verdict.cloud
