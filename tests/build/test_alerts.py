@@ -203,3 +203,34 @@ def test_burn_lookback_is_the_burn_window() -> None:
         assert condition["thresholdValue"] == alert["rate"]
         assert f'"{FACTS["alerting"]["burn_lookback"][kind]}")' in condition["filter"]
         assert policy["userLabels"]["route"] == alert["route"]
+
+
+# Condition, alert-strategy and aggregation fields of AlertPolicy in the same
+# generated client (gcloud 528, monitoring_v3_messages.py).
+CONDITION_FIELDS = {
+    "conditionThreshold": {"aggregations", "comparison", "denominatorAggregations", "denominatorFilter", "duration",
+                           "evaluationMissingData", "filter", "forecastOptions", "thresholdValue", "trigger"},
+    "conditionMatchedLog": {"filter", "labelExtractors"},
+    "conditionPrometheusQueryLanguage": {"alertRule", "disableMetricValidation", "duration", "evaluationInterval",
+                                         "labels", "query", "ruleGroup"},
+}
+AGGREGATION_FIELDS = {"alignmentPeriod", "crossSeriesReducer", "groupByFields", "perSeriesAligner"}
+STRATEGY_FIELDS = {"autoClose", "notificationChannelStrategy", "notificationPrompts", "notificationRateLimit"}
+COMPARISONS = {"COMPARISON_GT", "COMPARISON_GE", "COMPARISON_LT", "COMPARISON_LE", "COMPARISON_EQ", "COMPARISON_NE"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CONFIG.glob("alert-*.yaml")))
+def test_policy_conditions_use_only_api_fields(name: str) -> None:
+    policy = rendered(name)
+    assert set(policy["alertStrategy"]) <= STRATEGY_FIELDS
+    for condition in policy["conditions"]:
+        kind = next(k for k in condition if k.startswith("condition"))
+        body = condition[kind]
+        assert set(body) <= CONDITION_FIELDS[kind], set(body) - CONDITION_FIELDS[kind]
+        for aggregation in body.get("aggregations", []):
+            assert set(aggregation) <= AGGREGATION_FIELDS
+        if kind == "conditionThreshold":
+            assert body["comparison"] in COMPARISONS
+        if kind == "conditionMatchedLog":
+            # the API refuses a log-match policy without a notification rate limit
+            assert policy["alertStrategy"]["notificationRateLimit"]["period"].endswith("s")
