@@ -247,9 +247,13 @@ class AlertRouting(SphinxDirective):
                 source = nodes.literal(text=alert.get("template", alert["kind"]))
             route = alerting["routes"].get(alert["route"], {})
             role = facts["roles"].get(route.get("role"), {}).get("title", route.get("role", ""))
-            ref = addnodes.pending_xref("", nodes.inline(text=alert["anchor"]), refdomain="std", reftype="ref",
-                                        reftarget=alert["anchor"], refexplicit=False, refwarn=True,
-                                        refdoc=self.env.docname)
+            page = addnodes.pending_xref("", nodes.inline(text=alert["runbook"]), refdomain="std", reftype="doc",
+                                         reftarget="/" + alert["runbook"], refexplicit=False, refwarn=True,
+                                         refdoc=self.env.docname)
+            section = addnodes.pending_xref("", nodes.inline(text=alert["anchor"]), refdomain="std", reftype="ref",
+                                            reftarget=alert["anchor"], refexplicit=False, refwarn=True,
+                                            refdoc=self.env.docname)
+            ref = [page, section]
             rows.append([alert["title"], condition, f"SEV-{alert['severity'][-1]}",
                          f"{alert['route']}: {role}, {route.get('channel', '')}", ref, source])
         table = tables.table(["Alert", "Fires when", "Severity", "Route", "Runbook", "Template"], rows,
