@@ -9,8 +9,13 @@ named with its file and line. One fault also goes through a whole build
 from __future__ import annotations
 
 import copy
+import json
+import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "source"
 CONFIG = SOURCE / "reference" / "config"
 FACTS = cvplus_data.load_platform()
+STANDIN = ROOT / "tests" / "snippets" / "standins" / "standin.py"
 LABEL = re.compile(r"^\(([A-Za-z0-9_-]+)\)=\s*$", re.M)
 
 # Fields of UptimeCheckConfig and HttpCheck in the Monitoring API v3, as the
@@ -174,16 +180,31 @@ def test_uptime_check_is_an_uptime_check_config(name: str) -> None:
     assert 1 <= int(check["timeout"].rstrip("s")) <= 60
 
 
-def test_uptime_creation_commands_match_the_templates() -> None:
-    page = (CONFIG / "index.md").read_text(encoding="utf-8")
-    page, _ = substitute(page, FACTS)
+def test_uptime_creation_commands_build_the_templates(tmp_path: Path) -> None:
+    """The page's two `gcloud monitoring uptime create` commands, run through
+    the sandbox's gcloud, create exactly the UptimeCheckConfig of each template."""
+    page, _ = substitute((CONFIG / "index.md").read_text(encoding="utf-8"), FACTS)
+    commands = [line.strip()[2:] for line in page.splitlines() if line.strip().startswith("$ gcloud monitoring uptime create")]
+    assert len(commands) == 2
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    # the simulated production project exists (the page's setup deploys to it)
+    state_file = tmp_path / ".cvplus-cloud" / "state.json"
+    state_file.parent.mkdir(parents=True)
+    state_file.write_text(json.dumps({"active": {}, "stripe": {}, "projects": {FACTS["envs"]["prod"]["project_id"]: {
+        "hosting": {}, "functions": {}, "secrets": {}, "deploys": [], "rules": {}, "exports": [], "pitr": False}}}),
+        encoding="utf-8")
+    for command in commands:
+        argv = shlex.split(command)[1:]
+        done = subprocess.run([sys.executable, str(STANDIN), "gcloud", *argv], capture_output=True, text=True,
+                              env=env, timeout=60)
+        assert done.returncode == 0 and "Created uptime" in done.stderr, done.stderr
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    created = [c for project in state.get("projects", {}).values() if isinstance(project, dict)
+               for c in project.get("release", {}).get("uptime", [])]
+    created = {c["displayName"]: {k: v for k, v in c.items() if k != "name"} for c in created}
     for name in ("uptime-hosting.yaml", "uptime-health.yaml"):
-        check = rendered(name)
-        command = next(l for l in page.splitlines() if f'uptime create "{check["displayName"]}"' in l)
-        assert f"host={check['monitoredResource']['labels']['host']}," in command
-        assert f"--path={check['httpCheck']['path']} " in command
-        assert f"--timeout={check['timeout'].rstrip('s')} " in command
-        assert f"--period={int(check['period'].rstrip('s')) // 60} " in command
+        template = rendered(name)
+        assert created[template["displayName"]] == template, name
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CONFIG.glob("alert-*.yaml")))
