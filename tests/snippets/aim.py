@@ -120,15 +120,24 @@ HIDDEN_SELECTION = re.compile(r"(?<![\w./-])(firebase\s+use\b|gcloud\s+config\s+
 
 
 def hidden_selection(path: Path, relative: str) -> list[str]:
-    """A project selected inside a ``{snippet-setup}`` block (hidden from the reader)."""
-    findings, fence = [], None
+    """In every ``{snippet-setup}`` block (hidden from the reader): a project
+    selected for the reader, or a command that names no project (it would
+    reach the trap default project)."""
+    findings, fence, block = [], None, []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         opened = re.match(r"^\s*(`{3,}|:{3,})\{snippet-setup\}", line)
         if fence is None and opened:
-            fence = opened.group(1)
+            fence, block = opened.group(1), []
         elif fence is not None and line.strip() == fence:
             fence = None
-        elif fence is not None and HIDDEN_SELECTION.search(line):
-            findings.append(f"{relative}:{number}: hidden setup selects the project for the reader "
-                            f"({HIDDEN_SELECTION.search(line).group(1)}); aim each command instead")
+            script = "\n".join(text for _, text in block) + "\n"
+            for index, tool, command in commands(script):
+                why = problem(tool, command, script)
+                if why:
+                    findings.append(f"{relative}:{block[index][0]}: hidden setup: {why}: {command.strip()}")
+        elif fence is not None:
+            block.append((number, line))
+            if HIDDEN_SELECTION.search(line):
+                findings.append(f"{relative}:{number}: hidden setup selects the project for the reader "
+                                f"({HIDDEN_SELECTION.search(line).group(1)}); aim each command instead")
     return findings

@@ -85,3 +85,13 @@ def test_hidden_selection_fails_at_its_line(tmp_path: Path) -> None:
                     "```\n\n```console\n$ firebase use prod\n```\n", encoding="utf-8")
     findings = hidden_selection(page, "source/page.md")
     assert len(findings) == 1 and findings[0].startswith("source/page.md:5: hidden setup selects the project"), findings
+
+
+def test_unaimed_command_in_hidden_setup_fails_at_its_line(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n\n```{snippet-setup}\ncvplus-fixture >/dev/null && cd cvplus\n"
+                    "firebase deploy -P staging --only hosting\nprintf x | firebase functions:secrets:set K --data-file -\n"
+                    "```\n", encoding="utf-8")
+    findings = hidden_selection(page, "source/page.md")
+    assert len(findings) == 1 and findings[0].startswith("source/page.md:6: hidden setup: firebase command names no"), \
+        findings
