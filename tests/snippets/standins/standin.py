@@ -818,6 +818,9 @@ def gc_firestore_export(state, options, args):
 
 def gc_firestore_import(state, options, args):
     proj = gc_project(state, options)
+    database = opt(options, "--database", default="(default)")
+    if database != "(default)" and database not in proj.get("rb_databases", {}):  # behaviours/runbooks.py
+        raise Failed(f"NOT_FOUND: Database projects/{opt(options, '--project')}/databases/{database} not found.")
     if args[0].rstrip("/") not in proj["exports"]:
         raise Failed(f"NOT_FOUND: no export at {args[0]}")
     print(f"inputUriPrefix: {args[0].rstrip('/')}")

@@ -8,8 +8,8 @@ gcloud commands (grammar: ``../gcloud.yaml`` and ``../grammar.d/gcloud-runbooks.
   ``backend.scheduleIdForFunction``). A job exists once its function has been
   deployed to the simulated project; schedule and time zone come from the
   facts file.
-- ``firestore databases list|clone|restore|delete`` and ``firestore backups
-  list``: databases created by a point-in-time clone or a backup restore. A
+- ``firestore databases list|create|clone|restore|delete`` and ``firestore backups
+  list``: databases created empty, by a point-in-time clone or a backup restore. A
   clone checks the snapshot time the way Firestore does (a whole minute, not
   in the future, inside the point-in-time recovery window: 7 days when PITR is
   on, 1 hour when it is off).
@@ -393,6 +393,23 @@ def databases_restore(state, options, args):
     emit(operation, standin.opt(options, "--format"), standin)
 
 
+def databases_create(state, options, args):
+    """An empty database, ready at once (gcloud waits for the create); what
+    a scratch import needs first."""
+    import standin
+    proj = standin.gc_project(state, options)
+    project = standin.opt(options, "--project")
+    location = standin.opt(options, "--location")
+    if not isinstance(location, str):
+        raise standin.Failed("argument --location: Must be specified.")
+    db_id = standin.opt(options, "--database", default="(default)")
+    dest = _new_database(standin, proj, db_id)
+    _databases(proj)[dest] = {"created": location}
+    standin.save_state(state)
+    emit({**_database_resource(project, dest, proj, None), "locationId": location}, standin.opt(options, "--format"),
+         standin)
+
+
 def databases_delete(state, options, args):
     import standin
     proj = standin.gc_project(state, options)
@@ -531,6 +548,7 @@ _MINE = {
     "firestore databases clone": databases_clone,
     "firestore databases restore": databases_restore,
     "firestore databases delete": databases_delete,
+    "firestore databases create": databases_create,
     "firestore backups list": backups_list,
     "firestore operations describe": operations_describe,
     "functions describe": functions_describe,
