@@ -142,6 +142,14 @@ def path_dirs(real_firebase: bool = True) -> list[Path]:
         fresh.write_text(text, encoding="utf-8")
         fresh.chmod(0o755)
         fresh.replace(helper)
+    shared = TOOLS_DIR / "cvplus-snippet"
+    text = ("#!/bin/sh\n# Print the one block of the manual that defines each shell function named\n"
+            f'exec "{sys.executable}" "{HERE / "shared_blocks.py"}" "$@"\n')
+    if not shared.is_file() or shared.read_text(encoding="utf-8") != text:
+        fresh = shared.with_name(f".cvplus-snippet.{os.getpid()}")
+        fresh.write_text(text, encoding="utf-8")
+        fresh.chmod(0o755)
+        fresh.replace(shared)
     return [REAL_FIREBASE_DIR, TOOLS_DIR, STANDIN_BIN] if real_firebase else [STANDIN_BIN, TOOLS_DIR]
 
 
@@ -152,6 +160,8 @@ def sandbox_env() -> dict[str, str]:
     return {"CVPLUS_GRAMMAR_DIR": str(GRAMMAR_DIR), "CVPLUS_REAL_FIREBASE": str(REAL_FIREBASE),
             "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0", "FUNCTIONS_DISCOVERY_TIMEOUT": "60",
             "CVPLUS_TRAP_PROJECT": TRAP_PROJECT, "CLOUDSDK_CORE_PROJECT": TRAP_PROJECT,
+            # the build under test's snippets, for cvplus-snippet (helpers defined once, on one page)
+            "CVPLUS_SNIPPETS": str(Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html")).resolve() / "snippets.json"),
             # the developer's real gcloud instead of the stand-in (tests/snippets/standins/real_gcloud.py)
             **({"CVPLUS_REAL_GCLOUD": os.environ["CVPLUS_REAL_GCLOUD"]} if os.environ.get("CVPLUS_REAL_GCLOUD") else {})}
 
