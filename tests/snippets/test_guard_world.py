@@ -44,6 +44,7 @@ def _destroy_in_unsafe_world(destroy: dict, tmp_path, line: str | None = None):
     assert match, destroy["text"]
     key, version, alias = match.group(1), int(match.group(2)), ALIASES.get(match.group(3), match.group(3))
     box = _box(tmp_path)
+    box.run('eval "$(cvplus-snippet secret_users)"', timeout=60)  # as the pages' hidden setup does
     # the unsafe world: every function is deployed bound to the old version, then a newer one is stored
     setup = "".join(f"printf 'v{n}' | firebase functions:secrets:set {key} --data-file - -P {alias} >/dev/null && "
                     for n in range(1, version + 1))
