@@ -108,8 +108,14 @@ def test_fault_import_into_a_database_never_created_is_refused(tmp_path) -> None
                       timeout=60)
     assert refused.status == 1 and "NOT_FOUND: Database projects/cvplus-staging/databases/never-made not found" \
         in refused.output, refused.output
-    created = box.run("gcloud firestore databases create --database=never-made --location=us-central1 "
-                      "--project \"$PROJECT\" >/dev/null && gcloud firestore import gs://cvplus-firestore-backups/x "
-                      "--database=never-made --project \"$PROJECT\"", timeout=60)
+    box.run("OPERATION=$(gcloud firestore databases create --database=never-made --location=us-central1 "
+            "--project \"$PROJECT\" --format='value(name)')", timeout=60)
+    early = box.run("gcloud firestore import gs://cvplus-firestore-backups/x --database=never-made --project \"$PROJECT\"",
+                    timeout=60)
+    assert early.status == 1 and "not ready yet" in early.output, early.output
+    box.run("until [ \"$(gcloud firestore operations describe \"$OPERATION\" --project \"$PROJECT\" "
+            "--format='value(done)')\" = True ]; do sleep 1; done", timeout=60)
+    created = box.run("gcloud firestore import gs://cvplus-firestore-backups/x --database=never-made --project \"$PROJECT\"",
+                      timeout=60)
     assert created.status == 0, created.output
     box.close()

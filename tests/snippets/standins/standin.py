@@ -821,6 +821,9 @@ def gc_firestore_import(state, options, args):
     database = opt(options, "--database", default="(default)")
     if database != "(default)" and database not in proj.get("rb_databases", {}):  # behaviours/runbooks.py
         raise Failed(f"NOT_FOUND: Database projects/{opt(options, '--project')}/databases/{database} not found.")
+    if any(r["database"] == database and r["kind"] != "delete" and r["reads"] < 2
+           for r in proj.get("rb_operations", {}).values()):  # runbooks.OPERATION_READS: not usable before done
+        raise Failed(f"FAILED_PRECONDITION: Database {database} is not ready yet: its operation is still running.")
     if args[0].rstrip("/") not in proj["exports"]:
         raise Failed(f"NOT_FOUND: no export at {args[0]}")
     print(f"inputUriPrefix: {args[0].rstrip('/')}")
