@@ -11,12 +11,13 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help setup html pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
+.PHONY: help setup html page pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
 	@echo "make livehtml    rebuild and reload in the browser while you write"
 	@echo "make test        build, then run every test (pytest)"
+	@echo "make page PAGE=deployment/runbooks/troubleshooting   build, then test one page (its snippets and lints)"
 	@echo "make pdf         build the PDF manual into $(BUILDDIR)/latex (LaTeX, Mermaid via mermaid-cli)"
 	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
@@ -105,6 +106,14 @@ test:
 	  outputs=$$?; \
 	  if [ -f $(BUILDDIR)/evidence/ledger.jsonl ]; then $(PYTHON) scripts/evidence_ledger.py verify || exit 1; fi; \
 	  [ $$status -ne 0 ] && exit $$status; exit $$outputs
+
+# The writer's loop: incremental strict build, then one page's snippets in
+# page order and their lints (scripts/page_test.py).
+page:
+	@scripts/setup.sh test
+	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
+	@mkdir -p $(BUILDDIR)/evidence
+	@CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) scripts/page_test.py "$(PAGE)"
 
 # HTML, PDF and offline bundle from the evidence already recorded.
 outputs:

@@ -14,7 +14,11 @@ sandbox's firebase and gcloud stand-ins (the simulated cloud), so nothing
 leaves the machine. ``node`` is the real Node.js behind a recording
 wrapper, so the real scripts' node modules run and their calls to
 ``firebase`` are recorded too. Both roots get the fixture's ``.firebaserc``
-(CVPlus commits none; an operator adds one with ``firebase use --add``).
+(CVPlus commits none; an operator adds one with ``firebase use --add``)
+and its built web app in ``frontend/dist`` (Hosting's folder, as the
+manual's release preparation leaves it), so both start in the same state;
+an invocation's ``remove`` list deletes paths from both roots (a fresh
+clone has no ``frontend/``).
 
 A run gives the exit status, the build commands and the cloud calls, in
 order, with the root replaced by ``<root>``. ``compare`` says where two
@@ -153,6 +157,14 @@ def run_pair(inv: dict, checkout: Checkout, tmp: Path) -> tuple[Run, Run]:
     lay_out_model(model_root)
     real_root.mkdir(parents=True)
     lay_out_real(checkout, real_root, model_root / ".firebaserc")
+    shutil.copytree(model_root / "frontend", real_root / "frontend", dirs_exist_ok=True)
+    for rel in inv.get("remove") or []:
+        for root in (real_root, model_root):
+            target = root / rel
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
     for rel, text in (inv.get("files") or {}).items():
         for root in (real_root, model_root):
             (root / rel).parent.mkdir(parents=True, exist_ok=True)

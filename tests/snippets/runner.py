@@ -78,6 +78,7 @@ class Sessions:
         self.open: dict[str, Sandbox] = {}
         self.setup_failures: dict[str, str] = {}
         self.prepare_home = prepare_home  # e.g. world.trap_home: the default project every sandbox starts with
+        self.ran: dict[str, set[str]] = {}   # docname -> ids of the blocks run in its sandbox
 
     def get(self, docname: str) -> Sandbox:
         if docname not in self.open:
@@ -92,6 +93,27 @@ class Sessions:
                 if result.status != 0:
                     self.setup_failures[docname] = f"hidden setup of {docname} exited {result.status}:\n{result.output}"
         return self.open[docname]
+
+    def mark_ran(self, snippet: dict) -> None:
+        self.ran.setdefault(snippet["docname"], set()).add(snippet["id"])
+
+    def catch_up(self, snippet: dict, page_snippets: list[dict]) -> str:
+        """Run, in page order and without judging them as tests, the blocks
+        of the page before ``snippet`` that this session has not run (a
+        ``-k`` selection skipped them), so the block runs in the state its
+        page leaves it in. Returns why an earlier block failed, else ""."""
+        box = self.get(snippet["docname"])
+        done = self.ran.setdefault(snippet["docname"], set())
+        for earlier in page_snippets:
+            if earlier["id"] == snippet["id"]:
+                break
+            if earlier["id"] in done or earlier["not_run"]:
+                continue
+            verdict = run_snippet(earlier, box)
+            done.add(earlier["id"])
+            if not verdict.passed:
+                return verdict.message
+        return ""
 
     def close(self) -> None:
         for docname, box in self.open.items():

@@ -1,7 +1,10 @@
 """One test per shell snippet of the built manual, run in its page's sandbox.
 
 Test ids read ``page::NEED_ID::Lline``. Evidence for the coverage matrix is
-recorded per snippet with its sha256, and as JUnit properties.
+recorded per snippet with its sha256, and as JUnit properties. A selection
+(``-k``) that skips earlier blocks of a page runs them first, unrecorded, so
+a selected block is judged in the state its page leaves it in; when one of
+them fails, the selected block fails and nothing is recorded for it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from runner import Sessions, run_snippet
 
 MANIFEST = load_manifest()
 SNIPPETS = MANIFEST["snippets"]
+PAGE_SNIPPETS: dict[str, list[dict]] = {}
+for _s in SNIPPETS:
+    PAGE_SNIPPETS.setdefault(_s["docname"], []).append(_s)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +49,13 @@ def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
     if snippet["docname"] in sessions.setup_failures:
         record({**base, "outcome": "failed"})
         pytest.fail(sessions.setup_failures[snippet["docname"]])
+    earlier = sessions.catch_up(snippet, PAGE_SNIPPETS[snippet["docname"]])
+    if earlier:
+        pytest.fail(f"{snippet['source']}:{snippet['line']}: not judged (nothing recorded): an earlier block of "
+                    f"{snippet['docname']}, run first because the selection skipped it, failed:\n{earlier}",
+                    pytrace=False)
     verdict = run_snippet(snippet, box)
+    sessions.mark_ran(snippet)
     ran = {"ran_against": ran_against(snippet["text"], verdict.cloud,
                                       standin=snippet["docname"] in sessions.standin_pages)}
     if verdict.cloud:

@@ -137,17 +137,27 @@ def test_firestore_restore_returns_an_unfinished_operation(upgraded: Sandbox) ->
 
 def test_smart_deploy_model_behaves_as_the_real_script(upgraded: Sandbox) -> None:
     """Argument handling of CVPlus's smart-deploy.sh at c56e362: unknown
-    options stop; --environment production is not production mode, so quick
-    mode deploys to the ACTIVE project; intelligent-deploy.sh ignores its
+    options stop; a missing option value dies on `set -u`; the validator
+    fails on the checkout as it is (no frontend/package.json); once it
+    passes, --environment production is not production mode, so quick mode
+    deploys to the ACTIVE project, and intelligent-deploy.sh ignores its
     arguments and deploys."""
     check(upgraded, "$ scripts/deployment/smart-deploy.sh --emergency\n"
                "Unknown option: --emergency\n...\n[1]\n"
-               "$ scripts/deployment/smart-deploy.sh --rollback\n"
-               "Error: --rollback requires a version number\n[1]\n"
+               "$ scripts/deployment/smart-deploy.sh --rollback 2>&1\n"
+               "*: line *: $2: unbound variable (glob)\n[1]\n"
                "$ scripts/deployment/smart-deploy.sh --quick --production\n"
                "...\n\u274c Quick mode not allowed for production deployments\n[1]\n"
                "$ firebase use dev >/dev/null\n"
-               "$ scripts/deployment/smart-deploy.sh --quick --environment production | tail -n 1\n"
+               "$ scripts/deployment/smart-deploy.sh --quick | tail -n 4\n"
+               "   package.json not found in frontend\n\n"
+               "\U0001f6ab VALIDATION FAILED - Please fix errors before deployment\n"
+               "\u274c Basic validation failed\n"
+               "$ echo '{\"private\": true, \"scripts\": {\"build\": \"true\"}}' > frontend/package.json\n"
+               "$ printf '%s=placeholder\\n' ANTHROPIC_API_KEY OPENAI_API_KEY ELEVENLABS_API_KEY MILVUS_TOKEN > functions/.env\n"
+               "$ scripts/deployment/smart-deploy.sh --quick --environment production | tail -n 3\n"
+               "      \U0001f6d1 Critical check failed, stopping health checks\n"
+               "\u26a0\ufe0f  Some health checks failed, but deployment completed\n"
                "\u2705 Quick deployment completed\n"
                f"$ firebase hosting:channel:list -P dev | grep -c live\n1\n"
                "$ scripts/deployment/intelligent-deploy.sh --full --dry-run | tail -n 1\n"

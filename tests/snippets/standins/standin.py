@@ -974,6 +974,9 @@ def main(tool: str, argv: list[str]) -> int:
     if tool == "gcloud" and os.environ.get("CVPLUS_REAL_GCLOUD"):
         import real_gcloud  # the developer's own gcloud, against the same simulation
         real_gcloud.exec_real(argv)
+    if tool == "firebase" and REAL_FIREBASE and {"-h", "--help"} & set(argv):
+        # Help needs no cloud: the real CLI prints its own usage (exit 0).
+        os.execv(REAL_FIREBASE, [REAL_FIREBASE, *argv])
     load_behaviours()
     grammar = load_grammar(tool)
     try:
