@@ -66,7 +66,8 @@ class Sessions:
 
     def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
                  extra_env: dict[str, str] | None = None, cloud: bool = True,
-                 standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None):
+                 standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None,
+                 prepare_home=None):
         self.cloud = cloud
         self.standin_pages = standin_pages or {}
         self.standin_path_dirs = standin_path_dirs or path_dirs or []
@@ -76,6 +77,7 @@ class Sessions:
         self.extra_env = extra_env or {}
         self.open: dict[str, Sandbox] = {}
         self.setup_failures: dict[str, str] = {}
+        self.prepare_home = prepare_home  # e.g. world.trap_home: the default project every sandbox starts with
         self.ran: dict[str, set[str]] = {}   # docname -> ids of the blocks run in its sandbox
 
     def get(self, docname: str) -> Sandbox:
@@ -84,6 +86,8 @@ class Sessions:
             box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs if real else self.standin_path_dirs,
                           self.extra_env, self.cloud and real)
             self.open[docname] = box
+            if self.prepare_home:
+                self.prepare_home(box.home)
             for code in self.pages.get(docname, {}).get("setup", []):
                 result = box.run(code, timeout=SETUP_TIMEOUT)
                 if result.status != 0:

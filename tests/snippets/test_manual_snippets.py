@@ -28,7 +28,7 @@ for _s in SNIPPETS:
 def sessions(tmp_path_factory: pytest.TempPathFactory):
     sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"],
                         world.path_dirs(), world.sandbox_env(), standin_pages=world.standin_pages(),
-                        standin_path_dirs=world.path_dirs(real_firebase=False))
+                        standin_path_dirs=world.path_dirs(real_firebase=False), prepare_home=world.trap_home)
     yield sessions
     sessions.close()
 
