@@ -3,7 +3,8 @@
 ``make page PAGE=deployment/runbooks/troubleshooting`` (a docname, or the
 page's path under ``source/``) builds the manual incrementally (strict:
 any warning of the page fails it, at file:line), then runs that page's
-snippets in page order in one sandbox session and their lints (shellcheck),
+snippets in page order in one sandbox session and their lints (shellcheck,
+every command names its project, destructive steps are guarded),
 and prints each failure as ``source/page.md:LINE`` with the difference.
 The results are recorded as evidence like any other run. Exits 2 on an
 unknown page, naming the closest pages.
@@ -20,6 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SNIPPET_TESTS = ("tests/snippets/test_manual_snippets.py::test_snippet",)
+LINTS = ("tests/snippets/test_lint.py::test_shellcheck",                 # shellcheck
+         "tests/snippets/test_aim.py::test_every_command_names_its_project",  # names its project
+         "tests/snippets/test_guards.py::test_destructive_commands_are_guarded")  # guarded destruction
 
 
 def docname_of(page: str) -> str:
@@ -30,8 +35,7 @@ def docname_of(page: str) -> str:
 def node_ids(docname: str, manifest: dict) -> list[str]:
     ids = [f"{s['docname']}::{s['need'] or 'page'}::L{s['line']}" for s in manifest["snippets"]
            if s["docname"] == docname]
-    return ([f"tests/snippets/test_manual_snippets.py::test_snippet[{i}]" for i in ids]
-            + [f"tests/snippets/test_lint.py::test_shellcheck[{i}]" for i in ids])
+    return [f"{test}[{i}]" for test in (*SNIPPET_TESTS, *LINTS) for i in ids]
 
 
 def main(argv: list[str]) -> int:
@@ -52,7 +56,7 @@ def main(argv: list[str]) -> int:
     start = time.monotonic()
     status = subprocess.call([sys.executable, "-m", "pytest", "-n", "0", "-q", "-rf", "--no-header",
                               "-p", "no:cacheprovider", *ids], cwd=ROOT)
-    print(f"make page: {docname}: {len(ids) // 2} snippets and their lints in {time.monotonic() - start:.1f} s")
+    print(f"make page: {docname}: {len(ids) // (1 + len(LINTS))} snippets and their lints in {time.monotonic() - start:.1f} s")
     return status
 
 

@@ -26,6 +26,10 @@ def test_only_that_page_in_page_order_snippets_then_lints() -> None:
         "tests/snippets/test_manual_snippets.py::test_snippet[deployment/runbooks/troubleshooting::page::L40]",
         "tests/snippets/test_lint.py::test_shellcheck[deployment/runbooks/troubleshooting::PROC_A::L12]",
         "tests/snippets/test_lint.py::test_shellcheck[deployment/runbooks/troubleshooting::page::L40]",
+        "tests/snippets/test_aim.py::test_every_command_names_its_project[deployment/runbooks/troubleshooting::PROC_A::L12]",
+        "tests/snippets/test_aim.py::test_every_command_names_its_project[deployment/runbooks/troubleshooting::page::L40]",
+        "tests/snippets/test_guards.py::test_destructive_commands_are_guarded[deployment/runbooks/troubleshooting::PROC_A::L12]",
+        "tests/snippets/test_guards.py::test_destructive_commands_are_guarded[deployment/runbooks/troubleshooting::page::L40]",
     ]
 
 
