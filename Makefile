@@ -11,12 +11,14 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help setup html pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
+.PHONY: help setup html page test-merge pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
 	@echo "make livehtml    rebuild and reload in the browser while you write"
-	@echo "make test        build, then run every test (pytest)"
+	@echo "make test        build, then run every test (pytest); page sessions whose inputs did not change keep their evidence (FULL=1 runs all)"
+	@echo "make test SHARD=K/N   one shard of the suite (own evidence folder); make test-merge folds the shards"
+	@echo "make page PAGE=deployment/runbooks/troubleshooting   build, then test one page (its snippets and lints)"
 	@echo "make pdf         build the PDF manual into $(BUILDDIR)/latex (LaTeX, Mermaid via mermaid-cli)"
 	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
@@ -92,12 +94,23 @@ review-due: setup
 #      evidence ledger is verified against the anchors of this run (JUnit, PDF).
 # Step 3 and 4 run even when step 2 failed, so the PDF shows the failure;
 # the exit status is the worst of the two test runs.
+ifdef SHARD
+# One shard of a suite split over N machines (tests/snippets/shards.py): its
+# own evidence folder; no outputs (make test-merge builds them from all shards).
+SHARD_DIR = $(BUILDDIR)/evidence/shard-$(subst /,-of-,$(SHARD))
+test:
+	@scripts/setup.sh test
+	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
+	@mkdir -p $(SHARD_DIR)
+	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_SHARD=$(SHARD) CVPLUS_EVIDENCE=$(SHARD_DIR)/results.json \
+	  $(PYTHON) -m pytest $(PYTEST_ARGS) --ignore=tests/outputs --junitxml=$(SHARD_DIR)/junit.xml
+else
 test:
 	@scripts/setup.sh test
 	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
 	@mkdir -p $(BUILDDIR)/evidence
-	CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) -m pytest $(PYTEST_ARGS) --ignore=tests/outputs \
-	  --junitxml=$(BUILDDIR)/evidence/junit.xml; \
+	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_INCREMENTAL=$(if $(FULL),0,1) $(PYTHON) -m pytest $(PYTEST_ARGS) \
+	  --ignore=tests/outputs --junitxml=$(BUILDDIR)/evidence/junit.xml; \
 	  status=$$?; \
 	  $(MAKE) -s outputs || exit 1; \
 	  CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \
@@ -105,6 +118,24 @@ test:
 	  outputs=$$?; \
 	  if [ -f $(BUILDDIR)/evidence/ledger.jsonl ]; then $(PYTHON) scripts/evidence_ledger.py verify || exit 1; fi; \
 	  [ $$status -ne 0 ] && exit $$status; exit $$outputs
+endif
+
+# Fold the shard folders into build/evidence, then outputs, output tests and
+# the ledger check, as the end of make test does.
+test-merge:
+	$(PYTHON) scripts/evidence_ledger.py merge $(wildcard $(BUILDDIR)/evidence/shard-*-of-*)
+	$(MAKE) -s outputs
+	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \
+	  $(PYTHON) -m pytest $(PYTEST_ARGS) tests/outputs --junitxml=$(BUILDDIR)/evidence/junit-outputs.xml
+	$(PYTHON) scripts/evidence_ledger.py verify
+
+# The writer's loop: incremental strict build, then one page's snippets in
+# page order and their lints (scripts/page_test.py).
+page:
+	@scripts/setup.sh test
+	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
+	@mkdir -p $(BUILDDIR)/evidence
+	@CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) scripts/page_test.py "$(PAGE)"
 
 # HTML, PDF and offline bundle from the evidence already recorded.
 outputs:

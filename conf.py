@@ -34,6 +34,7 @@ extensions = [
     # our own, under source/_ext/
     "cvplus_facts",
     "cvplus_contacts",
+    "cvplus_alerts",
     "cvplus_deploy_guards",
     "cvplus_review",
     "cvplus_checks",

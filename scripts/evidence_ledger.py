@@ -148,6 +148,17 @@ def import_(args: argparse.Namespace) -> int:
     return 0
 
 
+def merge(args: argparse.Namespace) -> int:
+    folders = [Path(f) for f in args.shards]
+    try:
+        count = ledger.merge_folders(folders, args.ledger.parent)
+    except ledger.LedgerError as exc:
+        print(f"merge: {exc}", file=sys.stderr)
+        return 2
+    print(f"merge: {count} results from {len(folders)} shard(s) into {args.ledger.parent}")
+    return 0
+
+
 def _controls() -> set[str]:
     needs_json = ROOT / "build" / "html" / "needs.json"
     if not needs_json.is_file():
@@ -184,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--note")
     i.add_argument("--register", help=argparse.SUPPRESS)
     i.add_argument("--known-controls", help=argparse.SUPPRESS)
+    m = sub.add_parser("merge", help="fold shard evidence folders (make test SHARD=K/N) into the ledger's folder")
+    m.add_argument("shards", nargs="+", help="shard folders, e.g. build/evidence/shard-1-of-2")
     args = parser.parse_args(argv)
-    return {"verify": verify, "anchor": anchor, "export": export, "import": import_}[args.command](args)
+    return {"merge": merge, "verify": verify, "anchor": anchor, "export": export, "import": import_}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,71 @@ def pytest_xdist_make_scheduler(config, log):
     return PageScheduling(config, log)
 
 
+def _incremental_keep(config) -> tuple[set[str], dict]:
+    """Pages left out of an incremental run (CVPLUS_INCREMENTAL=1), and
+    their sessions.json entries; see tests/snippets/incremental.py."""
+    if os.environ.get("CVPLUS_INCREMENTAL") != "1":
+        return set(), {}
+    import incremental
+    from evidence import RESULTS, load_manifest
+
+    sessions = incremental.load(RESULTS.with_name("sessions.json"))
+    keep = incremental.unchanged_pages(load_manifest(), sessions, incremental.load(RESULTS),
+                                       incremental.world_digest())
+    return keep, {d: sessions[d] for d in keep}
+
+
+def pytest_report_header(config):
+    keep, entries = _incremental_keep(config)
+    if os.environ.get("CVPLUS_INCREMENTAL") != "1":
+        return None
+    runs = sorted({e.get("run", "?") for e in entries.values()})
+    return (f"incremental: {len(keep)} page session(s) unchanged, their snippets not run again "
+            f"(evidence kept from run {', '.join(runs) or '-'}); make test FULL=1 runs every page")
+
+
+def _shard_filter(items) -> "callable | None":
+    """With CVPLUS_SHARD=K/N: a predicate keeping this shard's tests
+    (tests/snippets/shards.py), else None."""
+    spec = os.environ.get("CVPLUS_SHARD")
+    if not spec:
+        return None
+    import incremental
+    import shards
+    from evidence import load_manifest
+
+    try:
+        k, n = shards.parse(spec)
+    except shards.ShardError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    recorded = incremental.load(ROOT / "build" / "evidence" / "results.json")
+    mine = set(shards.assign(shards.page_weights(load_manifest(), recorded), n)[k - 1])
+    modules = [item.nodeid.split("::", 1)[0] for item in items]
+
+    def keep(item) -> bool:
+        snippet = getattr(item, "callspec", None) and item.callspec.params.get("snippet")
+        if "test_manual_snippets.py::" in item.nodeid and snippet:
+            return snippet["docname"] in mine
+        return shards.module_shard(item.nodeid.split("::", 1)[0], modules, n) == k
+    return keep
+
+
+def pytest_collection_modifyitems(config, items):
+    keep, _ = _incremental_keep(config)
+    in_shard = _shard_filter(items)
+    if not keep and in_shard is None:
+        return
+    selected, deselected = [], []
+    for item in items:
+        snippet = getattr(item, "callspec", None) and item.callspec.params.get("snippet")
+        in_kept_page = "test_manual_snippets.py::" in item.nodeid and snippet and snippet["docname"] in keep
+        out_of_shard = in_shard is not None and not in_shard(item)
+        (deselected if in_kept_page or out_of_shard else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
 # Evidence hooks live here, in the root conftest: with xdist the controller
 # collects nothing, so it never loads tests/snippets/conftest.py, and it is
 # the controller that merges the workers' results into results.json.

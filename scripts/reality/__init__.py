@@ -10,5 +10,10 @@ with ``scripts`` on the path). Modules, one concern each:
 - ``shellargs``: the options a shell script's argument loop handles.
 - ``sources``: firebase.json, .firebaserc, workflows, package.json, configs.
 - ``checks``: the comparisons, one result per fact.
+- ``onboarding``, ``emu``, ``modulemap``, ``subpaths``, ``ciworkflows``: the
+  real track's facts (``onboarding.real``): commit, breakages, ``./emu``,
+  module map and build order, module imports that do not load, CI.
+- ``contracts``: the API lesson's request and answer fields.
+- ``uncheckable``: the facts no checkout can settle, reported with why.
 - ``report``: the drift report and the exit status.
 """

@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--facts", type=Path, default=ROOT / "source/_data/platform.yaml")
     ap.add_argument("--provenance", type=Path, default=ROOT / "tests/snippets/fixture/provenance.yaml")
     ap.add_argument("--anchors", type=Path, default=Path(__file__).with_name("anchors.yaml"))
+    ap.add_argument("--uncheckable", type=Path, default=Path(__file__).with_name("uncheckable.yaml"))
     ap.add_argument("--out", type=Path, help="also write the report here")
     args = ap.parse_args(argv)
     try:
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = load(args.facts)
         prov = load(args.provenance) if args.provenance.is_file() else None
         inv = inventory(co)
-        results = Checker(co, facts, inv, prov, args.anchors).run()
+        results = Checker(co, facts, inv, prov, args.anchors, args.uncheckable).run()
     except (CheckoutError, FactsError, CheckError, SourceError) as exc:
         print(f"reality: {exc}", file=sys.stderr)
         return 2
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(inv.definitions)} definitions found, {sum(m.absent_module for m in inv.missing.values())} in absent modules, "
         f"{sum(not m.absent_module for m in inv.missing.values())} unresolved re-exports",
     ]
-    header += [f"module {name}: {how}" for name, how in sorted(inv.modules.items())]
+    modules = {**co.modules_seen(), **inv.modules}
+    header += [f"module {name}: {how}" for name, how in sorted(modules.items())]
     text = render(results, header)
     sys.stdout.write(text)
     if args.out:

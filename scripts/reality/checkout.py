@@ -13,6 +13,7 @@ Errors (not a checkout, unknown revision) raise ``CheckoutError``.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,45 @@ class Checkout:
             return None
         return Checkout(self.path, self.label, commit, gitdir, self.modules_dirs)
 
+    def commit_date(self, rev: str) -> str | None:
+        """The committer date (YYYY-MM-DD) of ``rev`` in this checkout's
+        history, or None when the commit is not there."""
+        other = self.at(rev)
+        if other is None:
+            return None
+        return (_git(other.gitdir, "log", "-1", "--format=%cd", "--date=short", other.commit) or "").strip() or None
+
+    def remote_url(self) -> str | None:
+        """The URL of the ``origin`` remote, when the checkout has one."""
+        gitdir = self.gitdir or (self.path / ".git" if (self.path / ".git").exists() else None)
+        if gitdir is None:
+            return None
+        if gitdir.is_file():
+            out = subprocess.run(["git", "-C", str(self.path), "config", "--get", "remote.origin.url"],
+                                 capture_output=True, text=True).stdout
+        else:
+            out = _git(gitdir, "config", "--get", "remote.origin.url") or ""
+        return out.strip() or None
+
+    def tracked(self, rel: str) -> bool | None:
+        """True when ``rel`` is committed; None for a folder without git."""
+        if self.gitdir is not None:
+            return self.exists(rel)
+        if not (self.path / ".git").exists():
+            return None
+        out = subprocess.run(["git", "-C", str(self.path), "ls-files", "--", rel], capture_output=True, text=True)
+        return bool(out.stdout.strip())
+
+    def link_target(self, rel: str) -> str | None:
+        """Where the symbolic link ``rel`` points, or None if it is no link."""
+        if self.gitdir is not None:
+            entry = (_git(self.gitdir, "ls-tree", self.commit, "--", f"{self.prefix}{rel}") or "").split()
+            if len(entry) >= 3 and entry[0] == "120000":
+                return _git(self.gitdir, "cat-file", "blob", entry[2])
+            return None
+        p = self.path / rel
+        return os.readlink(p) if p.is_symlink() else None
+
     # -- modules -------------------------------------------------------------
     def gitlink(self, rel: str) -> str | None:
         """The commit a submodule entry pins, when this is a git checkout."""
@@ -127,6 +167,10 @@ class Checkout:
         result = self._find_module(name)
         self._module_cache[name] = result
         return result
+
+    def modules_seen(self) -> dict[str, str]:
+        """Each module looked up so far: where it was read, or why it is absent."""
+        return {name: how if sub is not None else f"absent: {how}" for name, (sub, how) in self._module_cache.items()}
 
     def _find_module(self, name: str) -> tuple["Checkout | None", str]:
         rel = f"packages/{name}"

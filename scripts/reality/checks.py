@@ -6,14 +6,19 @@ and the CVPlus source that settles it (with its line) and gives:
 - ``confirmed``: the checkout says the same;
 - ``settled``: the same, for a value listed under ``to_confirm``;
 - ``contradicted``: the checkout says something else (fails the command);
-- ``absent``: the checkout does not say (file missing, module not present).
+- ``absent``: the checkout does not say (file missing, module not present);
+- ``uncheckable``: no checkout can settle it (``uncheckable.yaml``, with why).
 
 Checks: project IDs and Hosting sites (.firebaserc, CI workflows), the
 simple values listed in ``anchors.yaml``, functions (existence, kind,
 timeout, memory, instances, schedule, region) and their total, secrets,
 npm scripts, the web app folder, and the fixture's provenance tables
 (functions and deployment-script options, checked against the scripts'
-argument handling). A malformed anchor or provenance entry raises
+argument handling). The real track's facts (``onboarding.real``) are
+checked by ``onboarding``, ``emu``, ``modulemap``, ``subpaths`` and
+``ciworkflows``; ``contracts`` compares the API lesson's request and
+answer fields with the function sources;
+``uncheckable`` reports the facts no checkout settles. A malformed anchor or provenance entry raises
 ``CheckError`` naming its file and line.
 """
 
@@ -62,9 +67,10 @@ def _same(a, b) -> bool:
 
 class Checker:
     def __init__(self, co: Checkout, facts: Facts, inv: Inventory, provenance: Facts | None,
-                 anchors: Path = ANCHORS):
+                 anchors: Path = ANCHORS, uncheckable: Path | None = None):
         self.co, self.facts, self.inv, self.prov = co, facts, inv, provenance
         self.anchors_path = anchors
+        self.uncheckable_path = uncheckable or Path(__file__).with_name("uncheckable.yaml")
         self.results: list[Result] = []
         self._older: dict[str, Inventory] = {}
 
@@ -81,10 +87,22 @@ class Checker:
         status = "contradicted" if not same else ("settled" if facts.to_confirm(key) else "confirmed")
         self.results.append(Result(status, ours, key, value, found.where, found.value, note))
 
+    def result(self, status: str, key: str, value, theirs: str, found=None, note: str = "") -> Result:
+        """A result recorded as is (not a value comparison)."""
+        return Result(status, self.facts.where(key), key, value, theirs, found, note)
+
     # -- checks --------------------------------------------------------------
     def run(self) -> list[Result]:
+        from . import ciworkflows, contracts, emu, modulemap, onboarding, subpaths, uncheckable
         self.envs()
         self.anchors()
+        onboarding.check(self)
+        emu.check(self)
+        modulemap.check(self)
+        subpaths.check(self)
+        ciworkflows.check(self)
+        contracts.check(self)
+        uncheckable.check(self, self.uncheckable_path)
         self.functions()
         self.secrets()
         self.npm_scripts()

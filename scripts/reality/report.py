@@ -4,7 +4,8 @@ Line format::
 
     STATUS  platform.yaml:LINE key = value  |  <cvplus path>:LINE: found  (note)
 
-Absent lines name the reason instead of a CVPlus place. The summary gives
+Absent lines name the reason instead of a CVPlus place; uncheckable
+lines say why no checkout can settle the fact. The summary gives
 the checkout, its commit and the counts; ``exit_status`` is 1 when any
 fact is contradicted, else 0.
 """
@@ -15,7 +16,7 @@ from collections import Counter
 
 from .checks import Result
 
-ORDER = ("contradicted", "settled", "confirmed", "absent")
+ORDER = ("contradicted", "settled", "confirmed", "absent", "uncheckable")
 
 
 def _show(v) -> str:
@@ -27,6 +28,8 @@ def line(r: Result) -> str:
     left = f"{r.ours} {r.key} = {_show(r.value)}"
     if r.status == "absent":
         right = f"absent from the checkout: {r.theirs}"
+    elif r.status == "uncheckable":
+        right = f"no checkout settles it: {r.theirs}"
     else:
         right = f"{r.theirs}: {_show(r.found)}"
     note = f"  ({r.note})" if r.note else ""

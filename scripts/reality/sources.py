@@ -57,7 +57,8 @@ def json_value(co: Checkout, rel: str, path: list[str]) -> Found | None:
 
 
 def find(co: Checkout, rel: str, pattern: str) -> Found | None:
-    """The first group of ``pattern`` in ``rel`` (multiline), $VARs expanded."""
+    """The first group of ``pattern`` in ``rel`` (multiline), $VARs
+    expanded, with the line the group starts on."""
     text = co.read(rel)
     if text is None:
         return None
@@ -69,7 +70,8 @@ def find(co: Checkout, rel: str, pattern: str) -> Found | None:
         vm = re.search(rf"^\s*{var}=[\"']?([^\"'\s]+)", text, re.M)
         if vm:
             value = re.sub(rf"\$\{{?{var}\}}?", vm.group(1), value)
-    return Found(value, co.where(rel, text.count("\n", 0, m.start()) + 1))
+    pos = m.start(1) if m.groups() else m.start()
+    return Found(value, co.where(rel, text.count("\n", 0, pos) + 1))
 
 
 def workflows(co: Checkout) -> list[str]:

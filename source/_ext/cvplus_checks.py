@@ -10,8 +10,10 @@ mitigated, ...) hold. Every finding is a warning at the need's ``file:line``;
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Iterable
 
 from sphinx.application import Sphinx
@@ -68,26 +70,31 @@ def local_findings(need: dict[str, Any], metamodel: dict[str, Any], platform: di
         yield f"{need_id}: ':manual_reason:' is empty; say why the procedure cannot be run"
 
 
-def graph_findings(needs: dict[str, dict[str, Any]], metamodel: dict[str, Any]) -> Iterable[tuple[str, str]]:
-    """(need id, finding) pairs about links between needs."""
+def graph_findings(needs: dict[str, dict[str, Any]],
+                   metamodel: dict[str, Any]) -> Iterable[tuple[str, str, str | None]]:
+    """(need id, finding, option) triples about links between needs; the
+    option is the link field at fault (its line is the one to report), or
+    None for a rule about the need as a whole."""
     incoming: dict[tuple[str, str], list[str]] = defaultdict(list)
     for need in needs.values():
         for link_name, link in metamodel["links"].items():
             for target in split_list(need.get(link_name)):
                 if target not in needs:
-                    yield need["id"], f"{need['id']}: ':{link_name}:' points at unknown need '{target}'"
+                    close = difflib.get_close_matches(target, list(needs), n=1, cutoff=0.75)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    yield need["id"], f"{need['id']}: ':{link_name}:' points at unknown need '{target}'{hint}", link_name
                     continue
                 if need["type"] not in link["from"]:
                     yield need["id"], (
                         f"{need['id']}: a {need['type']} may not use ':{link_name}:' "
                         f"(allowed from: {', '.join(link['from'])})"
-                    )
+                    ), link_name
                 target_type = needs[target]["type"]
                 if target_type not in link["to"]:
                     yield need["id"], (
                         f"{need['id']}: ':{link_name}: {target}' points at a {target_type}; "
                         f"allowed: {', '.join(link['to'])}"
-                    )
+                    ), link_name
                 incoming[(target, link_name)].append(need["id"])
     for rule in metamodel["rules"]:
         for need in needs.values():
@@ -98,7 +105,23 @@ def graph_findings(needs: dict[str, dict[str, Any]], metamodel: dict[str, Any]) 
             else:
                 count = len([t for t in split_list(need.get(rule["outgoing"])) if t in needs])
             if count < rule["min"]:
-                yield need["id"], f"{need['id']}: {rule['message']} (rule {rule['id']})"
+                yield need["id"], f"{need['id']}: {rule['message']} (rule {rule['id']})", None
+
+
+def option_line(path: Path, lineno: int, option: str) -> int:
+    """The line of ``:option:`` in the directive that starts at ``lineno`` of
+    ``path`` (its options follow the first line), else ``lineno``."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return lineno
+    for index in range(lineno, min(len(lines), lineno + 40)):  # lineno is 1-based: start after the first line
+        text = lines[index].strip()
+        if not text.startswith(":"):
+            break
+        if text.startswith(f":{option}:"):
+            return index + 1
+    return lineno
 
 
 def plain_needs(app: Sphinx) -> dict[str, dict[str, Any]]:
@@ -112,9 +135,13 @@ def _run(app: Sphinx, builder: Any = None) -> None:
     platform = app.config.cvplus_platform
     needs = plain_needs(app)
 
-    def warn(need_id: str, message: str, subtype: str) -> None:
+    def warn(need_id: str, message: str, subtype: str, option: str | None = None) -> None:
         need = needs.get(need_id, {})
         location = (need["docname"], need.get("lineno")) if need.get("docname") else None
+        if location and option and need.get("lineno"):
+            path = next((p for p in (Path(app.srcdir) / f"{need['docname']}{suffix}" for suffix in app.config.source_suffix)
+                         if p.is_file()), Path(app.env.doc2path(need["docname"])))
+            location = f"{path}:{option_line(path, int(need['lineno']), option)}"
         logger.warning(message, location=location, type="cvplus", subtype=subtype)
 
     for need_id, need in sorted(needs.items()):
@@ -122,8 +149,8 @@ def _run(app: Sphinx, builder: Any = None) -> None:
             continue
         for finding in local_findings(need, metamodel, platform):
             warn(need_id, finding, "schema-local")
-    for need_id, finding in graph_findings(needs, metamodel):
-        warn(need_id, finding, "schema-graph")
+    for need_id, finding, option in graph_findings(needs, metamodel):
+        warn(need_id, finding, "schema-graph", option)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

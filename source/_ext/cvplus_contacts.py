@@ -1,8 +1,10 @@
 """Escalation contacts rendered from the roles in platform.yaml.
 
-``{contact-roles}`` shows every role with its rotation and how to reach it;
-``:roles: a, b`` narrows the table. Contacts are roles and rotations, never
-named people, so the list does not rot when people change.
+``{contact-roles}`` shows every role with its rotation, how to reach it and
+the paging rotation that pages it (``escalation.paging``; a role with none
+is not paged, and the table says so); ``:roles: a, b`` narrows the table.
+Contacts are roles and rotations, never named people, so the list does not
+rot when people change. An unknown role fails the build at the directive.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ class ContactRoles(SphinxDirective):
         unknown = [r for r in wanted if r not in roles]
         if unknown:
             raise self.error(f"contact-roles: unknown role(s) {', '.join(unknown)}; known: {', '.join(roles)}")
-        rows = [[roles[r]["title"], nodes.literal(text=r), roles[r]["rotation"], roles[r]["reach"]] for r in wanted]
-        table = tables.table(["Role", "Role id", "Rotation", "How to reach"], rows, ["cvplus-contacts"], [16, 14, 36, 34])
+        paging = (self.config.cvplus_platform.get("escalation") or {}).get("paging") or {}
+        rows = [[roles[r]["title"], nodes.literal(text=r), roles[r]["rotation"], roles[r]["reach"],
+                 paging.get(r, "not paged (business hours)")] for r in wanted]
+        table = tables.table(["Role", "Role id", "Rotation", "How to reach", "Paged through"], rows,
+                             ["cvplus-contacts"], [14, 12, 28, 22, 24])
         return [table]
 
 

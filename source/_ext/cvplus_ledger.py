@@ -149,3 +149,37 @@ def pdf_anchor(path: Path) -> tuple[int, str] | None:
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     match = PDF_ANCHOR.search(re.sub(r"\s+", " ", text))
     return (int(match.group(1)), match.group(2)) if match else None
+
+
+def merge_folders(shard_dirs: list[Path], target: Path) -> int:
+    """Fold shard evidence folders (``make test SHARD=K/N``) into ``target``:
+    for each snippet the newest result wins (as within one run), its ledger
+    record is appended to the target ledger (one chain, in time order) and
+    results.json points at the new entry, so ``verify`` checks the merged
+    evidence like any other. Returns how many results were merged."""
+
+    fresh: dict[str, tuple[dict, dict]] = {}
+    for folder in shard_dirs:
+        results_file = folder / "results.json"
+        if not results_file.is_file():
+            raise LedgerError(f"{results_file}: no results (did that shard run?)")
+        by_hash = {e["hash"]: e["record"] for e in read(folder / "ledger.jsonl")}
+        for result in json.loads(results_file.read_text(encoding="utf-8"))["results"]:
+            record = by_hash.get(result.get("ledger", ""))
+            if record is None:
+                raise LedgerError(f"{results_file}: {result['id']} names no record of {folder / 'ledger.jsonl'}")
+            if result["id"] not in fresh or result["finished"] > fresh[result["id"]][0]["finished"]:
+                fresh[result["id"]] = (result, record)
+    target.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(fresh.values(), key=lambda pair: (pair[0]["finished"], pair[0]["id"]))
+    entries = append(target / "ledger.jsonl", [record for _, record in ordered])
+    merged = []
+    for (result, _), entry in zip(ordered, entries):
+        merged.append({**result, "ledger": entry["hash"]})
+    results_file = target / "results.json"
+    old = json.loads(results_file.read_text(encoding="utf-8"))["results"] if results_file.is_file() else []
+    ids = {r["id"] for r in merged}
+    combined = [r for r in old if r["id"] not in ids] + merged
+    results_file.write_text(json.dumps({"results": sorted(combined, key=lambda r: r["id"])}, indent=1),
+                            encoding="utf-8")
+    return len(merged)

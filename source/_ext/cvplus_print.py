@@ -52,12 +52,14 @@ class checklist_placeholder(nodes.General, nodes.Element):
 
 
 class ReleaseChecklist(SphinxDirective):
-    """A printable table of checklist needs, grouped by phase, with boxes."""
+    """A printable table of checklist needs, grouped by phase, with boxes:
+    the release phases, or the one ``:phase:`` named (e.g. incident)."""
 
-    option_spec = {"environment": directives.unchanged}
+    option_spec = {"environment": directives.unchanged, "phase": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
-        return [checklist_placeholder(environment=self.options.get("environment", ""))]
+        return [checklist_placeholder(environment=self.options.get("environment", ""),
+                                      phase=self.options.get("phase", ""))]
 
 
 PHASES = ["preparation", "pre-deployment", "deployment", "post-deployment", "sign-off"]
@@ -76,7 +78,8 @@ def _checklists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
             carried.setdefault(target, []).append(need["id"])
     for node in placeholders:
         env_filter = node["environment"]
-        items = [n for n in needs.values() if n["type"] == "checklist"
+        phases = [node["phase"]] if node.get("phase") else PHASES
+        items = [n for n in needs.values() if n["type"] == "checklist" and n.get("phase") in phases
                  and (not env_filter or not split_list(n.get("environment")) or env_filter in split_list(n.get("environment")))]
         rows = []
         for item in sorted(items, key=lambda n: (PHASES.index(n["phase"]) if n.get("phase") in PHASES else 99, n["id"])):

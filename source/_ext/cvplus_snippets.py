@@ -255,11 +255,14 @@ def _write_manifest(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
     pages = getattr(app.env, "cvplus_snippets", {})
+    from cvplus_sources import sources_digest
+
     manifest = {
         "pages": {d: {"setup": p["setup"], "cleanup": p["cleanup"]} for d, p in sorted(pages.items())},
         "snippets": all_snippets(app.env),
         # what the simulation grants while a procedure's blocks run (cvplus_iam, tests/cloudsim/iam.py)
         "requires": {need_id: need["requires"] for need_id, need in sorted(procedure_requirements(app).items())},
+        "sources": sources_digest(Path(app.confdir)),
     }
     (Path(app.outdir) / "snippets.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
 

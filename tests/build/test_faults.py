@@ -27,7 +27,11 @@ FAULTS = {
     "dangling need link": (
         "```{procedure} Points nowhere\n:id: PROC_FAULT_DANGLING\n:owner: docs-maintainer\n"
         ":manual_reason: fault injection\n:implements: CTRL_DOES_NOT_EXIST\n```\n",
-        0, r"unknown need 'CTRL_DOES_NOT_EXIST'"),
+        4, r"unknown need 'CTRL_DOES_NOT_EXIST'"),
+    "mistyped need link names its option line and the nearest id": (
+        "```{procedure} Typo\n:id: PROC_FAULT_TYPO\n:owner: docs-maintainer\n"
+        ":manual_reason: fault injection\n:implements: CHK_PRE_RUNTIME_SUPORTED\n```\n",
+        4, r"unknown need 'CHK_PRE_RUNTIME_SUPORTED'; did you mean 'CHK_PRE_RUNTIME_SUPPORTED'\?"),
     "control with no procedure": (
         "```{control} Orphan control\n:id: CTRL_SOC2_CC6_1_FAULT_ORPHAN\n:owner: security-lead\n"
         ":frequency: quarterly\n:control_type: preventive\n:nature: manual\n:addresses: REQ_SOC2_CC6_1\n"
@@ -68,7 +72,7 @@ FAULTS = {
         "```{control} Names a criterion that does not exist\n:id: CTRL_FAULT_BAD_CRITERION\n:owner: security-lead\n"
         ":frequency: quarterly\n:control_type: preventive\n:nature: manual\n:addresses: REQ_SOC2_CC6_9\n"
         ":evidenced_by: EVD_NITPICKY_BUILD\n```\n",
-        0, r"unknown need 'REQ_SOC2_CC6_9'"),
+        6, r"unknown need 'REQ_SOC2_CC6_9'"),
     "control that addresses no criterion": (
         "```{control} Addresses nothing\n:id: CTRL_FAULT_NO_CRITERION\n:owner: security-lead\n"
         ":frequency: quarterly\n:control_type: preventive\n:nature: manual\n"

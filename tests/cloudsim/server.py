@@ -29,7 +29,7 @@ import yaml
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cloudsim import crud, discovery, hosts, iam  # noqa: E402
+from cloudsim import crud, discovery, hosts, iam, trap  # noqa: E402
 from cloudsim.errors import ApiError  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -73,6 +73,7 @@ def custom_handlers(api: str) -> dict:
 
 def serve_one(ctx: Context, entry: dict) -> tuple[int, object]:
     """Route, check, answer. ``entry`` collects what the request log records."""
+    trap.refuse(ctx.path, ctx.query, ctx.raw)
     for exc in EXCEPTIONS:
         if exc["host"] == ctx.host and re.fullmatch(exc["method"], ctx.http_method) and re.search(exc["path"], ctx.path):
             entry["exception"] = exc["name"]

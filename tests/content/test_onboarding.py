@@ -185,7 +185,10 @@ ONBOARDING = ROOT / "source" / "development" / "onboarding"
 def test_the_fast_track_says_it_is_a_teaching_model() -> None:
     index = (ONBOARDING / "index.md").read_text(encoding="utf-8")
     assert "teaching model" in index and "How the teaching model differs from the real code" in index
-    assert "teaching model" in (ONBOARDING / "local-environment.md").read_text(encoding="utf-8")
+    for lesson in LESSONS:
+        text = (ONBOARDING / f"{lesson}.md").read_text(encoding="utf-8")
+        intro = text.split("\n## ")[0]
+        assert "teaching model" in " ".join(intro.split()), f"{lesson}: the introduction does not say it is a model"
 
 
 def test_the_real_track_is_pinned_and_never_claims_to_be_tested() -> None:
@@ -240,3 +243,71 @@ def test_the_real_track_page_shows_the_module_map(built) -> None:
     cells = [td.get_text(" ", strip=True) for td in page.select("table.cvplus-onboarding td")]
     for name, spec in REAL["modules"].items():
         assert f"packages/{name}" in cells and spec["commit"] in cells, name
+
+
+def test_the_real_track_page_states_the_checked_facts(built) -> None:
+    """The real track shows the values the reality check compares (./emu,
+    the breakages, the CI), rendered from the facts file."""
+    page = BeautifulSoup(built.page("development/onboarding/real-track"), "html.parser")
+    text = " ".join(page.find("article").get_text(" ", strip=True).split())
+    emu = REAL["emu"]
+    assert ", ".join(str(p) for p in emu["ports"]) in text
+    assert ", ".join(emu["stops"]) in text and emu["start_command"] in text
+    assert f"none running it {emu['status_when_idle']}" in text
+    assert ", ".join(str(n) for n in REAL["index_ellipsis_lines"]) in text
+    assert ", ".join(REAL["backend_loadable"]) in text and ", ".join(REAL["unexported_subpaths"]) in text
+    assert ", ".join(REAL["registry_deps"]) in text
+    assert f"{len(REAL['ci']['ignored_failures'])} checks swallow" in text
+    assert "; ".join(REAL["ci"]["ignored_failures"]) in text
+
+
+def contract_rows(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Function -> (request fields, answer fields) of the API lesson's table:
+    the names inside the first ``{...}`` of the Request and Answer cells."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        m = re.fullmatch(r"`(\w+)`", cells[0]) if len(cells) >= 6 else None
+        if not m:
+            continue
+        fields = []
+        for cell in (cells[3], cells[4]):
+            braces = re.search(r"\{([^}]*)\}", cell)
+            fields.append(re.findall(r"\b[A-Za-z_]\w*\b", braces.group(1)) if braces else [])
+        rows[m.group(1)] = (fields[0], fields[1])
+    return rows
+
+
+def contract_gaps(text: str, contracts: dict) -> list[str]:
+    rows = contract_rows(text)
+    gaps = []
+    for name, spec in contracts.items():
+        if name not in rows:
+            gaps.append(f"{name}: no row")
+            continue
+        request, answer = rows[name]
+        if sorted(request) != sorted(spec["request"]):
+            gaps.append(f"{name}: request {request} on the page, {spec['request']} in the facts")
+        if answer != list(spec["answer"]):
+            gaps.append(f"{name}: answer {answer} on the page, {spec['answer']} in the facts")
+    return gaps
+
+
+def test_api_table_shows_the_contracts_the_reality_check_compares() -> None:
+    """The request and answer fields of the API lesson's table are those of
+    onboarding.api_examples.contracts, which make reality compares with the
+    function sources at the commit the page names."""
+    text = (ONBOARDING / "api-examples.md").read_text(encoding="utf-8")
+    contracts = FACTS["onboarding"]["api_examples"]["contracts"]
+    assert not contract_gaps(text, contracts)
+
+
+def test_a_table_row_that_drifts_from_the_contract_is_found() -> None:
+    """Fault test for contract_gaps."""
+    text = (ONBOARDING / "api-examples.md").read_text(encoding="utf-8")
+    contracts = FACTS["onboarding"]["api_examples"]["contracts"]
+    drifted = text.replace("`{sessionId, url, customerId}`", "`{sessionId, url}`")
+    assert drifted != text
+    assert contract_gaps(drifted, contracts) == [
+        "createCheckoutSession: answer ['sessionId', 'url'] on the page, ['sessionId', 'url', 'customerId'] in the facts"]
+    assert contract_gaps(text, {**contracts, "refund": {"request": [], "answer": []}}) == ["refund: no row"]

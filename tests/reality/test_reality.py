@@ -154,16 +154,18 @@ def world(tmp_path: Path) -> dict:
     })
     (co / "packages/processing").mkdir(parents=True)
     side = tmp_path / "manual"
-    write(side, {"platform.yaml": FACTS, "anchors.yaml": ANCHORS, "provenance.yaml": PROVENANCE})
+    write(side, {"platform.yaml": FACTS, "anchors.yaml": ANCHORS, "provenance.yaml": PROVENANCE,
+                 "uncheckable.yaml": "# none in this world\n"})
     return {"co": co, "facts": side / "platform.yaml", "anchors": side / "anchors.yaml",
-            "prov": side / "provenance.yaml", "tmp": tmp_path}
+            "prov": side / "provenance.yaml", "uncheckable": side / "uncheckable.yaml", "tmp": tmp_path}
 
 
 def run(world: dict, checkout: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     return subprocess.run(
         [sys.executable, "-m", "reality", str(checkout or world["co"]), "--facts", str(world["facts"]),
-         "--anchors", str(world["anchors"]), "--provenance", str(world["prov"])],
+         "--anchors", str(world["anchors"]), "--provenance", str(world["prov"]),
+         "--uncheckable", str(world["uncheckable"])],
         capture_output=True, text=True, env=env, cwd=ROOT)
 
 

@@ -48,14 +48,35 @@ def commit() -> str:
     return proc.stdout.strip() + ("+uncommitted" if dirty else "")
 
 
+def manifest_is_current(manifest: Path, root: Path = ROOT) -> bool:
+    """True when ``manifest`` was built from the sources now on disk."""
+    from cvplus_sources import sources_digest
+
+    if not manifest.is_file():
+        return False
+    recorded = json.loads(manifest.read_text(encoding="utf-8")).get("sources")
+    return recorded == sources_digest(root)
+
+
 def manifest_path() -> Path:
-    """The manifest of the build under test (make test builds it first)."""
+    """The manifest of the build under test. A missing manifest, or one
+    built from other sources than those on disk (a page edited after the
+    build), is rebuilt first: the tests never judge an older text."""
     built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html"))
     manifest = built / "snippets.json"
-    if not manifest.is_file():
-        result = run_build(ROOT, built)
-        if result.returncode != 0:
-            raise pytest.UsageError(f"the manual does not build:\n{result.output}")
+    if manifest_is_current(manifest):
+        return manifest
+    import fcntl
+
+    built.parent.mkdir(parents=True, exist_ok=True)
+    with open(built.parent / f".{built.name}.lock", "w") as lock:  # xdist workers collect at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest_is_current(manifest):
+            result = run_build(ROOT, built)
+            if result.returncode != 0:
+                raise pytest.UsageError(f"the manual does not build:\n{result.output}")
+            if not manifest_is_current(manifest):
+                raise pytest.UsageError(f"{manifest}: not built from the sources on disk, even after a rebuild")
     return manifest
 
 
@@ -184,3 +205,9 @@ def session_finish(logxml=None) -> None:
     RESULTS.write_text(json.dumps({"results": sorted(merged, key=lambda r: r["id"])}, indent=1), encoding="utf-8")
     for part in RESULTS.parent.glob("results.*.json"):
         part.unlink()
+    import incremental
+
+    sessions_file = RESULTS.with_name("sessions.json")
+    sessions = incremental.after_run(load_manifest(), incremental.load(sessions_file), fresh,
+                                     incremental.world_digest(), run_id())
+    sessions_file.write_text(json.dumps(sessions, indent=1, sort_keys=True), encoding="utf-8")

@@ -80,7 +80,7 @@ class Sessions:
     def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
                  extra_env: dict[str, str] | None = None, cloud: bool = True,
                  standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None,
-                 simulated_standin_pages: set[str] | None = None):
+                 simulated_standin_pages: set[str] | None = None, prepare_home=None):
         self.cloud = cloud
         self.simulated_standin_pages = simulated_standin_pages or set()
         self.standin_pages = standin_pages or {}
@@ -91,6 +91,8 @@ class Sessions:
         self.extra_env = extra_env or {}
         self.open: dict[str, Sandbox] = {}
         self.setup_failures: dict[str, str] = {}
+        self.prepare_home = prepare_home  # e.g. world.trap_home: the default project every sandbox starts with
+        self.ran: dict[str, set[str]] = {}   # docname -> ids of the blocks run in its sandbox
 
     def get(self, docname: str) -> Sandbox:
         if docname not in self.open:
@@ -99,11 +101,34 @@ class Sessions:
             box = Sandbox(self.root / docname.replace("/", "__"), self.path_dirs if real else self.standin_path_dirs,
                           self.extra_env, self.cloud and simulated)
             self.open[docname] = box
+            if self.prepare_home:
+                self.prepare_home(box.home)
             for code in self.pages.get(docname, {}).get("setup", []):
                 result = box.run(code, timeout=SETUP_TIMEOUT)
                 if result.status != 0:
                     self.setup_failures[docname] = f"hidden setup of {docname} exited {result.status}:\n{result.output}"
         return self.open[docname]
+
+    def mark_ran(self, snippet: dict) -> None:
+        self.ran.setdefault(snippet["docname"], set()).add(snippet["id"])
+
+    def catch_up(self, snippet: dict, page_snippets: list[dict], requires: dict[str, list[str]] | None = None) -> str:
+        """Run, in page order and without judging them as tests, the blocks
+        of the page before ``snippet`` that this session has not run (a
+        ``-k`` selection skipped them), so the block runs in the state its
+        page leaves it in. Returns why an earlier block failed, else ""."""
+        box = self.get(snippet["docname"])
+        done = self.ran.setdefault(snippet["docname"], set())
+        for earlier in page_snippets:
+            if earlier["id"] == snippet["id"]:
+                break
+            if earlier["id"] in done or earlier["not_run"]:
+                continue
+            verdict = run_snippet(earlier, box, requires=requires)
+            done.add(earlier["id"])
+            if not verdict.passed:
+                return verdict.message
+        return ""
 
     def close(self) -> None:
         for docname, box in self.open.items():

@@ -1,10 +1,15 @@
 """One test per shell snippet of the built manual, run in its page's sandbox.
 
 Test ids read ``page::NEED_ID::Lline``. Evidence for the coverage matrix is
-recorded per snippet with its sha256, and as JUnit properties.
+recorded per snippet with its sha256, and as JUnit properties. A selection
+(``-k``) that skips earlier blocks of a page runs them first, unrecorded, so
+a selected block is judged in the state its page leaves it in; when one of
+them fails, the selected block fails and nothing is recorded for it.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -14,13 +19,17 @@ from runner import Sessions, run_snippet
 
 MANIFEST = load_manifest()
 SNIPPETS = MANIFEST["snippets"]
+REQUIRES = MANIFEST.get("requires", {})  # procedure -> the IAM permissions the simulation grants it
+PAGE_SNIPPETS: dict[str, list[dict]] = {}
+for _s in SNIPPETS:
+    PAGE_SNIPPETS.setdefault(_s["docname"], []).append(_s)
 
 
 @pytest.fixture(scope="session")
 def sessions(tmp_path_factory: pytest.TempPathFactory):
     sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"],
                         world.path_dirs(), world.sandbox_env(), standin_pages=world.standin_pages(),
-                        standin_path_dirs=world.path_dirs(real_firebase=False),
+                        standin_path_dirs=world.path_dirs(real_firebase=False), prepare_home=world.trap_home,
                         simulated_standin_pages=set(world.STANDIN_PAGES_WITH_SIMULATION))
     yield sessions
     sessions.close()
@@ -44,8 +53,16 @@ def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
     if snippet["docname"] in sessions.setup_failures:
         record({**base, "outcome": "failed"})
         pytest.fail(sessions.setup_failures[snippet["docname"]])
-    verdict = run_snippet(snippet, box, requires=MANIFEST.get("requires", {}))
-    ran = {"ran_against": ran_against(snippet["text"], verdict.cloud,
+    earlier = sessions.catch_up(snippet, PAGE_SNIPPETS[snippet["docname"]], REQUIRES)
+    if earlier:
+        pytest.fail(f"{snippet['source']}:{snippet['line']}: not judged (nothing recorded): an earlier block of "
+                    f"{snippet['docname']}, run first because the selection skipped it, failed:\n{earlier}",
+                    pytrace=False)
+    started = time.monotonic()
+    verdict = run_snippet(snippet, box, requires=REQUIRES)
+    seconds = round(time.monotonic() - started, 2)  # shards are balanced by these (tests/snippets/shards.py)
+    sessions.mark_ran(snippet)
+    ran = {"seconds": seconds, "ran_against": ran_against(snippet["text"], verdict.cloud,
                                       standin=snippet["docname"] in sessions.standin_pages)}
     if verdict.cloud:
         ran["cloud"] = verdict.cloud

@@ -41,6 +41,10 @@ REAL_FIREBASE = ROOT / "node_modules" / ".bin" / "firebase"
 TOOLS_DIR = ROOT / "build" / "sandbox-tools"
 REAL_FIREBASE_DIR = TOOLS_DIR / "real-firebase"
 STANDIN_PAGES_FILE = HERE / "firebase_standin_pages.yaml"
+# The sandbox's default project: what a command that names no project reaches
+# (firebase's active project, gcloud's core/project). No world has it; the
+# simulated APIs (tests/cloudsim/trap.py) and the stand-ins refuse it.
+TRAP_PROJECT = "cvplus-default-trap"
 
 
 def firebase_grammar() -> Path:
@@ -147,6 +151,14 @@ def path_dirs(real_firebase: bool = True) -> list[Path]:
         fresh.write_text(text, encoding="utf-8")
         fresh.chmod(0o755)
         fresh.replace(helper)
+    shared = TOOLS_DIR / "cvplus-snippet"
+    text = ("#!/bin/sh\n# Print the one block of the manual that defines each shell function named\n"
+            f'exec "{sys.executable}" "{HERE / "shared_blocks.py"}" "$@"\n')
+    if not shared.is_file() or shared.read_text(encoding="utf-8") != text:
+        fresh = shared.with_name(f".cvplus-snippet.{os.getpid()}")
+        fresh.write_text(text, encoding="utf-8")
+        fresh.chmod(0o755)
+        fresh.replace(shared)
     return [REAL_FIREBASE_DIR, TOOLS_DIR, STANDIN_BIN] if real_firebase else [STANDIN_BIN, TOOLS_DIR]
 
 
@@ -156,8 +168,24 @@ def sandbox_env() -> dict[str, str]:
     # codebase (lib/deploy/functions/runtimes/discovery/index.js); a loaded test machine needs longer.
     return {"CVPLUS_GRAMMAR_DIR": str(GRAMMAR_DIR), "CVPLUS_REAL_FIREBASE": str(REAL_FIREBASE),
             "CVPLUS_PYTHON": sys.executable, "CVPLUS_FIXTURE_BATCH_PAUSE": "0", "FUNCTIONS_DISCOVERY_TIMEOUT": "60",
+            "CVPLUS_TRAP_PROJECT": TRAP_PROJECT, "CLOUDSDK_CORE_PROJECT": TRAP_PROJECT,
+            # the build under test's snippets, for cvplus-snippet (helpers defined once, on one page)
+            "CVPLUS_SNIPPETS": str(Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html")).resolve() / "snippets.json"),
             # the developer's real gcloud instead of the stand-in (tests/snippets/standins/real_gcloud.py)
             **({"CVPLUS_REAL_GCLOUD": os.environ["CVPLUS_REAL_GCLOUD"]} if os.environ.get("CVPLUS_REAL_GCLOUD") else {})}
+
+
+def trap_home(home: Path) -> None:
+    """Make the trap the firebase CLI's active project for every folder of
+    the sandbox (configstore ``activeProjects``, looked up from the working
+    directory upwards: node_modules/firebase-tools/lib/command.js
+    configstoreProject). A visible ``firebase use`` in a folder below still
+    wins there, as it does for a reader."""
+    store = home / ".config" / "configstore" / "firebase-tools.json"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(store.read_text(encoding="utf-8")) if store.is_file() else {}
+    data["activeProjects"] = {**data.get("activeProjects", {}), "/": TRAP_PROJECT}
+    store.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:

@@ -49,7 +49,7 @@ def test_graph_rules() -> None:
         "SC_S_X": need("SC_S_X", "criterion", owner="docs-maintainer", category="quality-assurance",
                        evidenced_by="EVD_GONE"),
     }
-    found = "\n".join(f for _, f in graph_findings(needs, META))
+    found = "\n".join(f for _, f, _ in graph_findings(needs, META))
     assert "CTRL_A_B: every compliance control is carried out" in found
     assert "CHK_A_B: every checklist item" not in found
     assert "points at a risk; allowed: control, checklist" in found

@@ -222,17 +222,58 @@ def aliases() -> dict[str, str]:
     return {}
 
 
+def configstore_project() -> str | None:
+    """The real CLI's active project: configstore ``activeProjects``, the
+    nearest folder up from the working directory (lib/command.js
+    configstoreProject)."""
+    store = Path(os.environ.get("HOME", "/")) / ".config" / "configstore" / "firebase-tools.json"
+    if not store.is_file():
+        return None
+    active = json.loads(store.read_text()).get("activeProjects") or {}
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if str(folder) in active:
+            return active[str(folder)]
+    return None
+
+
+def refuse_trap(project: str | None) -> None:
+    """The sandbox's default project (world.TRAP_PROJECT) refuses every call."""
+    trap = os.environ.get("CVPLUS_TRAP_PROJECT")
+    if trap and project == trap:
+        raise Failed(f"{trap} is the sandbox's default project, a trap: this command named no project. "
+                     "Pass --project (firebase also -P); a procedure never relies on the active project.")
+
+
+GCLOUD_PROJECTLESS = re.compile(r"((alpha|beta) )?(auth|config|version|components|info|help|topic|organizations|billing|projects)\b")
+
+
+def aim_gcloud(name: str, options: dict) -> None:
+    """A gcloud command that acts on a project and names none takes gcloud's
+    core/project (``CLOUDSDK_CORE_PROJECT``), as the real gcloud does; the
+    sandbox sets that to its trap, which refuses."""
+    if GCLOUD_PROJECTLESS.match(name):
+        return
+    if not isinstance(opt(options, "--project"), str) and os.environ.get("CLOUDSDK_CORE_PROJECT"):
+        options["--project"] = os.environ["CLOUDSDK_CORE_PROJECT"]
+    refuse_trap(opt(options, "--project"))
+
+
 def resolve_project(state: dict, options: dict) -> str:
     chosen = opt(options, "-P", "--project")
-    if isinstance(chosen, str):
-        return aliases().get(chosen, chosen)
     root = str(project_root() or Path.cwd())
-    if root in state["active"]:
-        return state["active"][root]
-    if "default" in aliases():
-        return aliases()["default"]
-    raise Failed("No currently active project.\nTo run this command, select a project with 'firebase use' "
-                 "or pass the --project flag.")
+    if isinstance(chosen, str):
+        project = aliases().get(chosen, chosen)
+    elif root in state["active"]:
+        project = state["active"][root]
+    elif configstore_project():
+        project = aliases().get(configstore_project(), configstore_project())
+    elif "default" in aliases():
+        project = aliases()["default"]
+    else:
+        raise Failed("No currently active project.\nTo run this command, select a project with 'firebase use' "
+                     "or pass the --project flag.")
+    refuse_trap(project)
+    return project
 
 
 def project_state(state: dict, project: str) -> dict:
@@ -777,6 +818,12 @@ def gc_firestore_export(state, options, args):
 
 def gc_firestore_import(state, options, args):
     proj = gc_project(state, options)
+    database = opt(options, "--database", default="(default)")
+    if database != "(default)" and database not in proj.get("rb_databases", {}):  # behaviours/runbooks.py
+        raise Failed(f"NOT_FOUND: Database projects/{opt(options, '--project')}/databases/{database} not found.")
+    if any(r["database"] == database and r["kind"] != "delete" and r["reads"] < 2
+           for r in proj.get("rb_operations", {}).values()):  # runbooks.OPERATION_READS: not usable before done
+        raise Failed(f"FAILED_PRECONDITION: Database {database} is not ready yet: its operation is still running.")
     if args[0].rstrip("/") not in proj["exports"]:
         raise Failed(f"NOT_FOUND: no export at {args[0]}")
     print(f"inputUriPrefix: {args[0].rstrip('/')}")
@@ -946,6 +993,8 @@ def main(tool: str, argv: list[str]) -> int:
     grammar = load_grammar(tool)
     try:
         name, options, args = parse_call(tool, argv, grammar)
+        if tool == "gcloud":
+            aim_gcloud(name, options)
         if tool == "firebase" and name in PASS_THROUGH:
             if not REAL_FIREBASE:
                 raise Unsimulated("the real firebase-tools is not on this sandbox")

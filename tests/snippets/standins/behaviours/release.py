@@ -8,7 +8,8 @@ builds) it says so in the docstring.
 
 firebase: firestore:indexes, functions:log, functions:secrets:prune,
           hosting:channel:delete
-gcloud:   monitoring policies create/list/update, billing accounts list,
+gcloud:   monitoring policies create/list/update, monitoring uptime create/list-configs,
+          billing accounts list,
           billing budgets create/list, firestore backups schedules create/list
 
 The release pages also use the runbooks module's ``functions describe``,
@@ -419,10 +420,78 @@ def gc_schedules_list(state, options, args):
             _print_schedule(record)
 
 
+_UPTIME_PERIODS = {"1": "60s", "5": "300s", "10": "600s", "15": "900s"}
+_STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "any"}
+
+
+def _pairs(text) -> dict:
+    """KEY=VALUE,... as gcloud's dict flags take them."""
+    pairs = {}
+    for item in [i for i in str(text or "").split(",") if i]:
+        if "=" not in item:
+            raise Failed(f"Bad syntax for dict arg: [{item}]")
+        key, value = item.split("=", 1)
+        pairs[key] = value
+    return pairs
+
+
+def gc_uptime_create(state, options, args):
+    """An UptimeCheckConfig built from the flags, as gcloud builds it: the
+    uptime-url resource needs host and project_id, the period is in minutes
+    (1, 5, 10 or 15), the timeout 1 to 60 seconds."""
+    proj = gc_project(state, options)
+    if len(args) != 1:
+        raise Failed("argument DISPLAY_NAME: Must be specified.")
+    resource_type = opt(options, "--resource-type")
+    labels = _pairs(opt(options, "--resource-labels"))
+    if resource_type != "uptime-url" or set(labels) != {"host", "project_id"}:
+        raise Failed("the sandbox simulates uptime-url checks only, with --resource-labels=host=...,project_id=...")
+    period = str(opt(options, "--period", default="1"))
+    if period not in _UPTIME_PERIODS:
+        raise Failed(f"argument --period: Invalid choice: '{period}'.")
+    timeout = int(opt(options, "--timeout", default=60))
+    if not 1 <= timeout <= 60:
+        raise Failed("INVALID_ARGUMENT: timeout must be between 1 and 60 seconds")
+    classes = [c for c in str(opt(options, "--status-classes", default="2xx")).split(",") if c]
+    if set(classes) - _STATUS_CLASSES:
+        raise Failed(f"argument --status-classes: Invalid choice: '{sorted(set(classes) - _STATUS_CLASSES)[0]}'.")
+    protocol = str(opt(options, "--protocol", default="http"))
+    check = {"displayName": args[0],
+             "monitoredResource": {"type": "uptime_url", "labels": labels},
+             "httpCheck": {"path": opt(options, "--path", default="/"), "useSsl": protocol == "https",
+                           "port": int(opt(options, "--port", default=443 if protocol == "https" else 80)),
+                           "requestMethod": str(opt(options, "--request-method", default="get")).upper(),
+                           "validateSsl": str(opt(options, "--validate-ssl", default="false")).lower() == "true",
+                           "acceptedResponseStatusCodes": [{"statusClass": f"STATUS_CLASS_{c.upper()}"} for c in classes]},
+             "period": _UPTIME_PERIODS[period], "timeout": f"{timeout}s",
+             "userLabels": _pairs(opt(options, "--user-labels"))}
+    if opt(options, "--matcher-content") is not None:
+        check["contentMatchers"] = [{"content": opt(options, "--matcher-content"),
+                                     "matcher": str(opt(options, "--matcher-type", default="contains-string"))
+                                     .upper().replace("-", "_")}]
+    area = _area(proj)
+    uptime = area.setdefault("uptime", [])
+    check["name"] = f"projects/{_project_id(options)}/uptimeCheckConfigs/sandbox-{len(uptime) + 1:04d}"
+    uptime.append(check)
+    save_state(state)
+    print(f"Created uptime [{check['name']}].", file=sys.stderr)
+
+
+def gc_uptime_list(state, options, args):
+    proj = gc_project(state, options)
+    for check in _area(proj).get("uptime", []):
+        if not _filter_matches(opt(options, "--filter"), check):
+            continue
+        value = _format_value(opt(options, "--format"), check)
+        print(value if value is not None else yaml.safe_dump(check, sort_keys=True).rstrip())
+
+
 _MINE = {
     "monitoring policies create": gc_policies_create,
     "monitoring policies list": gc_policies_list,
     "monitoring policies update": gc_policies_update,
+    "monitoring uptime create": gc_uptime_create,
+    "monitoring uptime list-configs": gc_uptime_list,
     "billing accounts list": gc_billing_accounts_list,
     "billing budgets create": gc_budgets_create,
     "billing budgets list": gc_budgets_list,

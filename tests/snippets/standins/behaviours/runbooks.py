@@ -8,8 +8,8 @@ gcloud commands (grammar: ``../gcloud.yaml`` and ``../grammar.d/gcloud-runbooks.
   ``backend.scheduleIdForFunction``). A job exists once its function has been
   deployed to the simulated project; schedule and time zone come from the
   facts file.
-- ``firestore databases list|clone|restore|delete`` and ``firestore backups
-  list``: databases created by a point-in-time clone or a backup restore. A
+- ``firestore databases list|create|clone|restore|delete`` and ``firestore backups
+  list``: databases created empty, by a point-in-time clone or a backup restore. A
   clone checks the snapshot time the way Firestore does (a whole minute, not
   in the future, inside the point-in-time recovery window: 7 days when PITR is
   on, 1 hour when it is off).
@@ -260,12 +260,12 @@ def _database_resource(project: str, db_id: str, proj: dict, origin: dict | None
     return resource
 
 
-# Clone, restore and delete answer at once with a long-running operation
+# Create, clone, restore and delete answer at once with a long-running operation
 # (ops-facts: real gcloud 578); the operation is done after a fixed number of
 # reads, never by wall time, and the new database is not usable before then.
 OPERATION_READS = 2
 METADATA_TYPES = {"clone": "CloneDatabaseMetadata", "restore": "RestoreDatabaseMetadata",
-                  "delete": "DeleteDatabaseMetadata"}
+                  "delete": "DeleteDatabaseMetadata", "create": "CreateDatabaseMetadata"}
 
 
 def _operations(proj: dict) -> dict:
@@ -389,6 +389,25 @@ def databases_restore(state, options, args):
     dest = _new_database(standin, proj, standin.opt(options, "--destination-database"))
     operation = start_operation(standin, proj, project, dest, "restore", {"backup": source})
     _databases(proj)[dest] = {"backup": source, "operation": operation["name"]}
+    standin.save_state(state)
+    emit(operation, standin.opt(options, "--format"), standin)
+
+
+def databases_create(state, options, args):
+    """An empty database, what a scratch import needs first. Like clone and
+    restore it answers at once with a long-running operation (real gcloud 528
+    against tests/cloudsim printed the operation's name, not the database's:
+    tests/snippets/standins/gcloud-diff-report.json)."""
+    import standin
+    proj = standin.gc_project(state, options)
+    project = standin.opt(options, "--project")
+    location = standin.opt(options, "--location")
+    if not isinstance(location, str):
+        raise standin.Failed("argument --location: Must be specified.")
+    db_id = standin.opt(options, "--database", default="(default)")
+    dest = _new_database(standin, proj, db_id)
+    operation = start_operation(standin, proj, project, dest, "create", {})
+    _databases(proj)[dest] = {"created": location, "operation": operation["name"]}
     standin.save_state(state)
     emit(operation, standin.opt(options, "--format"), standin)
 
@@ -531,6 +550,7 @@ _MINE = {
     "firestore databases clone": databases_clone,
     "firestore databases restore": databases_restore,
     "firestore databases delete": databases_delete,
+    "firestore databases create": databases_create,
     "firestore backups list": backups_list,
     "firestore operations describe": operations_describe,
     "functions describe": functions_describe,
