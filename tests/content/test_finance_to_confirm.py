@@ -7,7 +7,8 @@ box covering that entry (its ``:prefix:`` starts the entry's key), so the
 reader sees the price is an assumption, with its owner, rendered from the
 facts file. A page using the capacity model (the ``{capacity}`` role or a
 ``capacity-*`` table) shows the model's prices and so needs the boxes of
-every finance-owned model input. ``unmarked`` does the check on one page's
+every finance-owned model input, except the budget plan's own total and
+daily pace, which need only the budget plan's box. ``unmarked`` does the check on one page's
 source; the fault test feeds it pages that lack the box.
 """
 
@@ -21,6 +22,7 @@ import cvplus_data
 ROOT = Path(__file__).resolve().parents[2]
 FACTS = cvplus_data.load_platform()
 OWNER = "finance-owner"
+PLAN_ONLY = ("budget.total_usd", "budget.daily_pace_usd")  # cvplus_capacity: read from business.budget_plan only
 MODEL_INPUTS = ("business.providers.", "business.revenue.", "business.usage.", "business.other_bills.",
                 "business.budget_plan", "business.prices.")
 
@@ -36,8 +38,11 @@ def unmarked(text: str, to_confirm: dict) -> list[str]:
     shown = set()
     for used in re.findall(r"\{\{\s*([\w.-]+)", text):
         shown.update(k for k in owned if used == k or used.startswith(k + "."))
-    if re.search(r"\{capacity\}`|^```\{capacity-", text, re.M):
+    roles = re.findall(r"\{capacity\}`([\w.]+)`", text)
+    if re.search(r"^```\{capacity-", text, re.M) or any(r not in PLAN_ONLY for r in roles):
         shown.update(k for k in owned if k.startswith(MODEL_INPUTS))
+    elif roles:  # values read from the budget plan alone
+        shown.update(k for k in owned if k.startswith("business.budget_plan"))
     return sorted(k for k in shown if not any(k.startswith(p) for p in prefixes))
 
 
