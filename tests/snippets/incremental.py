@@ -32,7 +32,8 @@ WORLD_PATHS = [
     HERE / "fixture", HERE / "standins", ROOT / "tests" / "cloudsim",
     HERE / "sandbox.py", HERE / "runner.py", HERE / "world.py", HERE / "firebase_standin_pages.yaml",
     HERE / "test_manual_snippets.py", ROOT / "source" / "_ext" / "cvplus_transcript.py",
-    ROOT / "source" / "_data" / "platform.yaml", ROOT / "package-lock.json", ROOT / "pyproject.toml",
+    ROOT / "source" / "_data" / "platform.yaml", ROOT / "source" / "_data" / "permissions.yaml",
+    ROOT / "package-lock.json", ROOT / "pyproject.toml",
 ]
 OK = {"passed", "manual"}
 
@@ -78,9 +79,12 @@ def page_fingerprint(docname: str, manifest: dict, world: str) -> str:
     page = manifest.get("pages", {}).get(docname, {})
     h = hashlib.sha256(world.encode())
     h.update(json.dumps(page, sort_keys=True).encode())
+    requires = manifest.get("requires", {})
     for s in manifest["snippets"]:
         if s["docname"] == docname:
             h.update(f"{s['id']}\0{s['sha256']}\0{s['not_run']}\0".encode())
+            # the IAM permissions the simulation grants while the block runs (its procedure's :requires:)
+            h.update(json.dumps(requires.get(s.get("need")) if s.get("need") else None).encode())
     return h.hexdigest()
 
 
