@@ -57,6 +57,20 @@ class Result:
     note: str = ""
 
 
+def keyed_table(path: Path) -> list[tuple[str, object, int]]:
+    """(key, value, line) for each top-level entry of a YAML table of facts
+    keys; bad YAML raises CheckError naming path:line."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        table = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CheckError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML") from exc
+    lines = text.splitlines()
+    return [(key, value, next((i for i, ln in enumerate(lines, 1) if ln.startswith(f"{key}:")), 0))
+            for key, value in table.items()]
+
+
 def _same(a, b) -> bool:
     def norm(v):
         if isinstance(v, (int, float)) or (isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v)):
@@ -141,14 +155,7 @@ class Checker:
 
     def anchors(self) -> None:
         path = self.anchors_path
-        text = path.read_text(encoding="utf-8")
-        try:
-            table = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise CheckError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML") from exc
-        for key, spec in table.items():
-            line = next((i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith(f"{key}:")), 0)
+        for key, spec, line in keyed_table(path):
             if not isinstance(spec, dict) or "file" not in spec or not ({"json", "find"} & spec.keys()):
                 raise CheckError(f"{path}:{line}: {key}: needs file and json or find")
             if not self.facts.has(key):

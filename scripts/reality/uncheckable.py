@@ -12,23 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 TABLE = Path(__file__).with_name("uncheckable.yaml")
 
 
 def check(chk, path: Path = TABLE) -> None:
-    from .checks import CheckError
+    from .checks import CheckError, keyed_table
     if not path.is_file():
         return
-    text = path.read_text(encoding="utf-8")
-    try:
-        table = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CheckError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML") from exc
-    for key, reason in table.items():
-        line = next((i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith(f"{key}:")), 0)
+    for key, reason, line in keyed_table(path):
         if not isinstance(reason, str) or not reason.strip():
             raise CheckError(f"{path}:{line}: {key}: needs the reason a checkout cannot settle it")
         if not chk.facts.has(key):

@@ -34,10 +34,11 @@ from sphinx.application import Sphinx
 STATIC = Path(__file__).resolve().parent.parent / "_static"
 
 CAPTION = re.compile(r'(<p class="caption" role="heading")(?![^>]*aria-level)')
-CODE = re.compile(r'<div class="highlight-(?P<lang>[\w+-]+) notranslate">(?P<caption>)<div class="highlight"><pre>')
+CODE = re.compile(r'<div class="highlight-(?P<lang>[\w+-]+) notranslate"(?: id="[^"]*")?>(?P<caption>)'
+                  r'<div class="highlight"><pre>')
 CODE_WITH_CAPTION = re.compile(
     r'<div class="code-block-caption"><span class="caption-text">(?P<caption>.*?)</span>.*?</div>\s*'
-    r'<div class="highlight-(?P<lang>[\w+-]+) notranslate"><div class="highlight"><pre>', re.S)
+    r'<div class="highlight-(?P<lang>[\w+-]+) notranslate"(?: id="[^"]*")?><div class="highlight"><pre>', re.S)
 TABLE_WRAPPER = re.compile(r'<div class="table-wrapper(?P<rest>[^"]*)"(?P<attrs>(?![^>]*tabindex)[^>]*)>')
 TABLE_CAPTION = re.compile(r'<caption>.*?<span class="caption-text">(?P<caption>.*?)</span>', re.S)
 TAG = re.compile(r"<[^>]+>")

@@ -31,6 +31,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import cvplus_data
+from cvplus_checks import split_list
 
 logger = logging.getLogger(__name__)
 NONE = "none"
@@ -39,12 +40,7 @@ TOOL = re.compile(r"(?:^|[\s;&|(`$])(firebase|gcloud)\s+(?=[a-z-])")
 DEPLOY_TARGETS = ("functions", "hosting", "firestore", "storage")
 
 
-def split(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [p.strip() for p in str(value).split(",") if p.strip()]
+split = split_list  # comma lists are parsed by cvplus_checks
 
 
 def known_permissions(table: dict) -> set[str]:

@@ -18,6 +18,9 @@ def test_code_block_is_focusable_and_named() -> None:
         '<div class="code-block-caption"><span class="caption-text">Deploy <em>rules</em></span></div>\n'
         '<div class="highlight-bash notranslate"><div class="highlight"><pre>x</pre>')
     assert 'aria-label="Shell script: Deploy rules"' in captioned
+    labelled = a11y.code_blocks('<div class="highlight-bash notranslate" id="rb-provider-probes">'
+                                '<div class="highlight"><pre>probe() { :; }</pre>')
+    assert '<pre tabindex="0" role="region" aria-label="Shell script">' in labelled  # a block with a label
 
 
 def test_table_wrapper_named_after_its_caption() -> None:

@@ -8,7 +8,7 @@ builds) it says so in the docstring.
 
 firebase: firestore:indexes, functions:log, functions:secrets:prune,
           hosting:channel:delete
-gcloud:   monitoring policies create/list/update, monitoring uptime create/list-configs,
+gcloud:   alpha monitoring policies create/list/update, monitoring uptime create/list-configs,
           billing accounts list,
           billing budgets create/list, firestore backups schedules create/list
 
@@ -487,9 +487,9 @@ def gc_uptime_list(state, options, args):
 
 
 _MINE = {
-    "monitoring policies create": gc_policies_create,
-    "monitoring policies list": gc_policies_list,
-    "monitoring policies update": gc_policies_update,
+    "alpha monitoring policies create": gc_policies_create,
+    "alpha monitoring policies list": gc_policies_list,
+    "alpha monitoring policies update": gc_policies_update,
     "monitoring uptime create": gc_uptime_create,
     "monitoring uptime list-configs": gc_uptime_list,
     "billing accounts list": gc_billing_accounts_list,
