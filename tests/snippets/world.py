@@ -142,24 +142,24 @@ def path_dirs(real_firebase: bool = True) -> list[Path]:
         link.unlink(missing_ok=True)
         link.symlink_to(REAL_FIREBASE)
         link.replace(firebase)
-    helper = TOOLS_DIR / "cvplus-fixture"
-    text = ("#!/bin/sh\n# Lay out a fixture checkout of CVPlus: cvplus-fixture [--runtime nodejsNN] [DIR]\n"
-            f'exec "{sys.executable}" "{Path(__file__)}" "$@"\n')
-    if not helper.is_file() or helper.read_text(encoding="utf-8") != text:
-        # Written aside and renamed: another worker may be running the old one.
-        fresh = helper.with_name(f".cvplus-fixture.{os.getpid()}")
-        fresh.write_text(text, encoding="utf-8")
-        fresh.chmod(0o755)
-        fresh.replace(helper)
-    shared = TOOLS_DIR / "cvplus-snippet"
-    text = ("#!/bin/sh\n# Print the one block of the manual that defines each shell function named\n"
-            f'exec "{sys.executable}" "{HERE / "shared_blocks.py"}" "$@"\n')
-    if not shared.is_file() or shared.read_text(encoding="utf-8") != text:
-        fresh = shared.with_name(f".cvplus-snippet.{os.getpid()}")
-        fresh.write_text(text, encoding="utf-8")
-        fresh.chmod(0o755)
-        fresh.replace(shared)
+    _write_tool(TOOLS_DIR / "cvplus-fixture",
+                "# Lay out a fixture checkout of CVPlus: cvplus-fixture [--runtime nodejsNN] [DIR]",
+                Path(__file__))
+    _write_tool(TOOLS_DIR / "cvplus-snippet",
+                "# Print the one block of the manual that defines each shell function named",
+                HERE / "shared_blocks.py")
     return [REAL_FIREBASE_DIR, TOOLS_DIR, STANDIN_BIN] if real_firebase else [STANDIN_BIN, TOOLS_DIR]
+
+
+def _write_tool(tool: Path, comment: str, script: Path) -> None:
+    """A sandbox command that runs ``script`` with this Python; written aside
+    and renamed, since another worker may be running the old one."""
+    text = f'#!/bin/sh\n{comment}\nexec "{sys.executable}" "{script}" "$@"\n'
+    if not tool.is_file() or tool.read_text(encoding="utf-8") != text:
+        fresh = tool.with_name(f".{tool.name}.{os.getpid()}")
+        fresh.write_text(text, encoding="utf-8")
+        fresh.chmod(0o755)
+        fresh.replace(tool)
 
 
 def sandbox_env() -> dict[str, str]:
