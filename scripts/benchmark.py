@@ -37,10 +37,18 @@ for extra in ("source/_ext", "tests", "tests/snippets"):
     sys.path.insert(0, str(ROOT / extra))
 
 
+def progress(message: str) -> None:
+    """One line on stderr per step, so a long benchmark is never silent."""
+    print(f"benchmark [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def timed(argv: list[str], cwd: Path, env: dict | None = None) -> float:
+    what = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv[:6]))
+    progress(f"{what}{' ...' if len(argv) > 6 else ''} (in {cwd.name})")
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
+    progress(f"  took {elapsed:.1f} s")
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(argv)}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     return elapsed
