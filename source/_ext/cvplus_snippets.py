@@ -54,42 +54,43 @@ class finding(nodes.General, nodes.Element):
     pass
 
 
-class NotRun(SphinxDirective):
+class _LabelledBlocks(SphinxDirective):
+    """Code blocks wrapped in a node that carries the directive's argument,
+    shown first as a labelled note; the directive must wrap a code block."""
+
     required_arguments = 1
     final_argument_whitespace = True
     has_content = True
+    node_class: type[nodes.Element]
+    attribute = label = css = note_css = name = ""
 
     def run(self) -> list[nodes.Node]:
-        reason = self.arguments[0].strip()
-        node = not_run(reason=reason, classes=["cvplus-not-run"])
-        note = nodes.paragraph(classes=["cvplus-not-run-reason"])
-        note += nodes.strong(text="Not run by the tests: ")
-        note += nodes.Text(reason)
+        text = self.arguments[0].strip()
+        node = self.node_class(**{self.attribute: text}, classes=[self.css])
+        note = nodes.paragraph(classes=[self.note_css])
+        note += nodes.strong(text=self.label)
+        note += nodes.Text(text)
         node += note
         node += self.parse_content_to_nodes()
         if not any(isinstance(n, nodes.literal_block) for n in node.findall(nodes.literal_block)):
-            raise self.error("not-run: wrap at least one code block")
+            raise self.error(f"{self.name}: wrap at least one code block")
         return [node]
 
 
-class Finding(SphinxDirective):
+class NotRun(_LabelledBlocks):
+    """Blocks the tests do not run, with the reason shown to the reader."""
+
+    node_class, attribute, css, name = not_run, "reason", "cvplus-not-run", "not-run"
+    note_css = "cvplus-not-run-reason"
+    label = "Not run by the tests: "
+
+
+class Finding(_LabelledBlocks):
     """Blocks whose expected output is a finding about CVPlus as it is."""
 
-    required_arguments = 1
-    final_argument_whitespace = True
-    has_content = True
-
-    def run(self) -> list[nodes.Node]:
-        what = self.arguments[0].strip()
-        node = finding(what=what, classes=["cvplus-finding"])
-        note = nodes.paragraph(classes=["cvplus-finding-note"])
-        note += nodes.strong(text="Open finding, reproduced by this check: ")
-        note += nodes.Text(what)
-        node += note
-        node += self.parse_content_to_nodes()
-        if not any(isinstance(n, nodes.literal_block) for n in node.findall(nodes.literal_block)):
-            raise self.error("finding: wrap at least one code block")
-        return [node]
+    node_class, attribute, css, name = finding, "what", "cvplus-finding", "finding"
+    note_css = "cvplus-finding-note"
+    label = "Open finding, reproduced by this check: "
 
 
 class HiddenShell(SphinxDirective):
