@@ -76,6 +76,15 @@ def _line(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+def _after_string(text: str, i: int) -> int:
+    """The index just past the quoted string that starts at ``text[i]``
+    (backslash escapes skipped)."""
+    quote, j = text[i], i + 1
+    while j < len(text) and text[j] != quote:
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
+
+
 def _balanced(text: str, start: int) -> str:
     """The bracketed text starting at ``text[start]`` (one of ``{[(``)."""
     pairs = {"{": "}", "[": "]", "(": ")"}
@@ -83,10 +92,7 @@ def _balanced(text: str, start: int) -> str:
     while i < len(text):
         c = text[i]
         if c in "'\"`":
-            j = i + 1
-            while j < len(text) and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
+            i = _after_string(text, i)
             continue
         if c in pairs:
             stack.append(pairs[c])
@@ -123,10 +129,7 @@ def parse_options(obj: str, secrets_by_var: dict[str, str]) -> dict[str, object]
     while i < len(body):
         c = body[i]
         if c in "'\"`":
-            j = i + 1
-            while j < len(body) and body[j] != c:
-                j += 2 if body[j] == "\\" else 1
-            i = j + 1
+            i = _after_string(body, i)
             continue
         if c in "{[(":
             depth += 1
