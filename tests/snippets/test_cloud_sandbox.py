@@ -12,7 +12,6 @@ import pytest
 import world
 from cloudsim import log as cloudlog
 from manual_build import ROOT
-from sandbox import Sandbox
 
 pytestmark = pytest.mark.slow
 FACTS_PROJECT = "cvplus-dev"
@@ -20,9 +19,7 @@ FACTS_PROJECT = "cvplus-dev"
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
-    sandbox = Sandbox(tmp_path_factory.mktemp("cloud") / "box", world.path_dirs(), world.sandbox_env(), cloud=True)
-    setup = sandbox.run("cvplus-fixture fx >/dev/null && cd fx", timeout=120)
-    assert setup.status == 0, setup.output
+    sandbox = world.fixture_sandbox(tmp_path_factory.mktemp("cloud") / "box")
     yield sandbox
     sandbox.close()
 

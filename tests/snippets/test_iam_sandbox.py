@@ -7,7 +7,6 @@ import pytest
 
 import world
 from runner import run_snippet
-from sandbox import Sandbox
 
 pytestmark = pytest.mark.slow
 PROJECT = "cvplus-dev"
@@ -20,9 +19,7 @@ def snippet(text: str, need: str) -> dict:
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
-    sandbox = Sandbox(tmp_path_factory.mktemp("iam") / "box", world.path_dirs(), world.sandbox_env(), cloud=True)
-    setup = sandbox.run("cvplus-fixture fx >/dev/null && cd fx", timeout=120)
-    assert setup.status == 0, setup.output
+    sandbox = world.fixture_sandbox(tmp_path_factory.mktemp("iam") / "box")
     yield sandbox
     sandbox.close()
 

@@ -19,12 +19,7 @@ WHY = f"{TRAP} is the sandbox's default project, a trap"
 
 
 def _box(tmp_path_factory, name: str, real: bool) -> Sandbox:
-    box = Sandbox(tmp_path_factory.mktemp(name) / "box", world.path_dirs(real_firebase=real), world.sandbox_env(),
-                  cloud=real)
-    world.trap_home(box.home)
-    setup = box.run("cvplus-fixture fx >/dev/null && cd fx", timeout=120)
-    assert setup.status == 0, setup.output
-    return box
+    return world.fixture_sandbox(tmp_path_factory.mktemp(name) / "box", real_firebase=real, trap=True)
 
 
 @pytest.fixture(scope="module")

@@ -207,3 +207,18 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def fixture_sandbox(folder: Path, real_firebase: bool = True, trap: bool = False):
+    """A sandbox in ``folder`` (the simulated cloud with the real firebase,
+    else the stand-ins), inside a fresh fixture checkout; with ``trap``, its
+    home's default project is the trap. Fails when the checkout cannot be laid out."""
+    from sandbox import Sandbox
+
+    box = Sandbox(folder, path_dirs(real_firebase=real_firebase), sandbox_env(), cloud=real_firebase)
+    if trap:
+        trap_home(box.home)
+    setup = box.run("cvplus-fixture fx >/dev/null && cd fx", timeout=120)
+    assert setup.status == 0, setup.output
+    return box
+
