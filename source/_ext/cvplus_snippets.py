@@ -113,33 +113,29 @@ class HiddenCleanup(HiddenShell):
     role_name = "cleanup"
 
 
+def _enclosing(node: nodes.Node, kind: type) -> nodes.Element | None:
+    """The nearest ancestor of ``node`` that is a ``kind``, or None."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, kind):
+        parent = parent.parent
+    return parent
+
+
 def _need_of(node: nodes.Node) -> str:
     from sphinx_needs.nodes import Need
 
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, Need):
-            return parent["ids"][0]
-        parent = parent.parent
-    return ""
+    need = _enclosing(node, Need)
+    return need["ids"][0] if need is not None else ""
 
 
 def _not_run_reason(node: nodes.Node) -> str:
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, not_run):
-            return parent["reason"]
-        parent = parent.parent
-    return ""
+    wrapper = _enclosing(node, not_run)
+    return wrapper["reason"] if wrapper is not None else ""
 
 
 def _finding_of(node: nodes.Node) -> str:
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, finding):
-            return parent["what"]
-        parent = parent.parent
-    return ""
+    wrapper = _enclosing(node, finding)
+    return wrapper["what"] if wrapper is not None else ""
 
 
 def _prints_finding(text: str) -> bool:
