@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -49,9 +50,11 @@ def pytest_xdist_make_scheduler(config, log):
     return PageScheduling(config, log)
 
 
+@functools.lru_cache(maxsize=1)
 def _incremental_keep(config) -> tuple[set[str], dict]:
     """Pages left out of an incremental run (CVPLUS_INCREMENTAL=1), and
-    their sessions.json entries; see tests/snippets/incremental.py."""
+    their sessions.json entries; see tests/snippets/incremental.py. Read
+    once per process (the report header and the collection both ask)."""
     if os.environ.get("CVPLUS_INCREMENTAL") != "1":
         return set(), {}
     import incremental
