@@ -10,6 +10,14 @@ SOURCEDIR   = source
 BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto
+# One environment for every builder: the PDF reuses what the HTML build read
+# (the LaTeX builder then reads no source again), and tests/manual_build.py
+# rebuilds build/html against the same folder.
+DOCTREES    = $(BUILDDIR)/doctrees
+
+# The one sphinx-build recipe: $(call sphinx,BUILDER,OUTPUT FOLDER[,OPTIONS]).
+# OPTIONS default to the strict ones (warnings are errors).
+sphinx = $(SPHINXBUILD) -b $(1) $(if $(3),$(3),$(STRICT) $(SPHINXOPTS)) -d $(DOCTREES) $(SOURCEDIR) $(BUILDDIR)/$(2)
 
 .PHONY: help setup html page test-merge pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
 
@@ -35,11 +43,11 @@ setup:
 
 html:
 	@scripts/setup.sh html
-	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
+	$(call sphinx,html,html)
 
 pdf:
 	@scripts/setup.sh pdf
-	$(SPHINXBUILD) -b latex $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/latex
+	$(call sphinx,latex,latex)
 	$(MAKE) -C $(BUILDDIR)/latex LATEXMKOPTS="-silent -interaction=nonstopmode -halt-on-error" all-pdf
 	@echo "PDF manual: $(BUILDDIR)/latex/cvplus-operations-manual.pdf"
 
@@ -56,7 +64,7 @@ livehtml: setup
 	.venv/bin/sphinx-autobuild $(STRICT) --watch source/_data --watch source/_ext $(SOURCEDIR) $(BUILDDIR)/html
 
 linkcheck: setup
-	$(SPHINXBUILD) -b linkcheck -c . $(SOURCEDIR) $(BUILDDIR)/linkcheck
+	$(call sphinx,linkcheck,linkcheck,-c .)
 
 export: html
 	@mkdir -p $(BUILDDIR)/export
@@ -100,24 +108,28 @@ ifdef SHARD
 SHARD_DIR = $(BUILDDIR)/evidence/shard-$(subst /,-of-,$(SHARD))
 test:
 	@scripts/setup.sh test
-	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
+	$(call sphinx,html,html)
 	@mkdir -p $(SHARD_DIR)
 	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_SHARD=$(SHARD) CVPLUS_EVIDENCE=$(SHARD_DIR)/results.json \
 	  $(PYTHON) -m pytest $(PYTEST_ARGS) --ignore=tests/outputs --junitxml=$(SHARD_DIR)/junit.xml
 else
+# Each step is its own recipe line, so `make -n test` prints the plan and runs
+# nothing (a line naming $(MAKE) is run even under -n); each test run writes
+# its exit status to TEST_STATUS, and the last line exits with the first
+# that is not 0.
+TEST_STATUS = $(BUILDDIR)/evidence/.test-status
 test:
 	@scripts/setup.sh test
-	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html
+	$(call sphinx,html,html)
 	@mkdir -p $(BUILDDIR)/evidence
 	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_INCREMENTAL=$(if $(FULL),0,1) $(PYTHON) -m pytest $(PYTEST_ARGS) \
-	  --ignore=tests/outputs --junitxml=$(BUILDDIR)/evidence/junit.xml; \
-	  status=$$?; \
-	  $(MAKE) -s outputs || exit 1; \
-	  CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \
-	    $(PYTHON) -m pytest $(PYTEST_ARGS) tests/outputs --junitxml=$(BUILDDIR)/evidence/junit-outputs.xml; \
-	  outputs=$$?; \
-	  if [ -f $(BUILDDIR)/evidence/ledger.jsonl ]; then $(PYTHON) scripts/evidence_ledger.py verify || exit 1; fi; \
-	  [ $$status -ne 0 ] && exit $$status; exit $$outputs
+	  --ignore=tests/outputs --junitxml=$(BUILDDIR)/evidence/junit.xml; echo $$? > $(TEST_STATUS)
+	$(MAKE) -s outputs
+	CVPLUS_BUILT=$(BUILDDIR)/html CVPLUS_PDF=$(BUILDDIR)/latex/cvplus-operations-manual.pdf \
+	  $(PYTHON) -m pytest $(PYTEST_ARGS) tests/outputs --junitxml=$(BUILDDIR)/evidence/junit-outputs.xml; \
+	  echo $$? >> $(TEST_STATUS)
+	if [ -f $(BUILDDIR)/evidence/ledger.jsonl ]; then $(PYTHON) scripts/evidence_ledger.py verify; fi
+	@status=$$(grep -vx 0 $(TEST_STATUS) | head -n 1); exit $${status:-0}
 endif
 
 # Fold the shard folders into build/evidence, then outputs, output tests and
@@ -133,13 +145,13 @@ test-merge:
 # page order and their lints (scripts/page_test.py).
 page:
 	@scripts/setup.sh test
-	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
+	$(call sphinx,html,html,$(STRICT) $(SPHINXOPTS) -q)
 	@mkdir -p $(BUILDDIR)/evidence
 	@CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) scripts/page_test.py "$(PAGE)"
 
 # HTML, PDF and offline bundle from the evidence already recorded.
 outputs:
-	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
+	$(call sphinx,html,html,$(STRICT) $(SPHINXOPTS) -q)
 	$(MAKE) -s pdf bundle
 
 # Every gcloud invocation of the manual, stand-in vs the real gcloud, against

@@ -32,10 +32,14 @@ class Build:
         return data["versions"][version]["needs"]
 
 
-def run_build(root: Path, outdir: Path, builder: str = "html", extra: list[str] | None = None) -> Build:
-    """Build the manual at ``root`` the way ``make html`` does."""
+def run_build(root: Path, outdir: Path, builder: str = "html", extra: list[str] | None = None,
+              doctrees: Path | None = None) -> Build:
+    """Build the manual at ``root`` the way ``make html`` does. ``doctrees``
+    defaults to a folder of its own beside ``outdir``; pass ``build/doctrees``
+    to share the Makefile's environment (an incremental build)."""
+    doctrees = doctrees or outdir.parent / f"{outdir.name}.doctrees"
     cmd = [str(SPHINX_BUILD), "-b", builder, "-W", "--keep-going", "-n", "-q", "-c", str(root),
-           "-d", str(outdir.parent / f"{outdir.name}.doctrees"), *(extra or []), str(root / "source"), str(outdir)]
+           "-d", str(doctrees), *(extra or []), str(root / "source"), str(outdir)]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env, timeout=600)
     return Build(root, outdir, proc.returncode, proc.stdout + proc.stderr)

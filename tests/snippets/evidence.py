@@ -72,7 +72,7 @@ def manifest_path() -> Path:
     with open(built.parent / f".{built.name}.lock", "w") as lock:  # xdist workers collect at once
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not manifest_is_current(manifest):
-            result = run_build(ROOT, built)
+            result = run_build(ROOT, built, doctrees=built.parent / "doctrees")  # the Makefile's
             if result.returncode != 0:
                 raise pytest.UsageError(f"the manual does not build:\n{result.output}")
             if not manifest_is_current(manifest):
