@@ -147,7 +147,7 @@ page:
 	@scripts/setup.sh test
 	$(call sphinx,html,html,$(STRICT) $(SPHINXOPTS) -q)
 	@mkdir -p $(BUILDDIR)/evidence
-	@CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) scripts/page_test.py "$(PAGE)"
+	@CVPLUS_BUILT=$(BUILDDIR)/html PYTHONPATH=source/_ext $(PYTHON) scripts/page_test.py "$(PAGE)"
 
 # HTML, PDF and offline bundle from the evidence already recorded.
 outputs:

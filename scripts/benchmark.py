@@ -18,7 +18,6 @@ Targets are in the README; this script only measures.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -130,14 +129,17 @@ def bench_snippets() -> list[tuple[str, str]]:
     manifest_file = ROOT / "build" / "html" / "snippets.json"
     if not manifest_file.is_file():
         raise SystemExit("build/html/snippets.json is missing: run make html first")
-    manifest = json.loads(manifest_file.read_text())
+    from cvplus_handoff import read_manifest
+
+    manifest = read_manifest(manifest_file)
     pages: dict[str, list[str]] = {}
-    for snippet in manifest["snippets"]:
-        if snippet["not_run"]:
+    for snippet in manifest.snippets:
+        if snippet.not_run:
             continue
-        steps = [s.command for s in parse(snippet["text"])] if snippet["mode"] == "console" else [snippet["text"]]
-        pages.setdefault(snippet["docname"], manifest["pages"].get(snippet["docname"], {}).get("setup", []))
-        pages[snippet["docname"]] = pages[snippet["docname"]] + steps
+        steps = [s.command for s in parse(snippet.text)] if snippet.mode == "console" else [snippet.text]
+        hooks = manifest.pages.get(snippet.docname)
+        pages.setdefault(snippet.docname, list(hooks.setup) if hooks else [])
+        pages[snippet.docname] = pages[snippet.docname] + steps
     commands = sum(len(v) for v in pages.values())
     env_extra = world.sandbox_env()
     standin = world.standin_pages()

@@ -23,6 +23,7 @@ import csv
 import hashlib
 import json
 import sys
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,8 +44,7 @@ def verify(args: argparse.Namespace) -> int:
         return 1
     problems = ledger.verify_chain(entries, str(args.ledger))
     if args.results.is_file():
-        results = json.loads(args.results.read_text(encoding="utf-8")).get("results", [])
-        problems += ledger.verify_results(entries, results)
+        problems += ledger.verify_results(entries, ledger.read_results(args.results))
     anchors = 0
     for name, found in (("junit", ledger.junit_anchor(args.junit)), ("pdf", ledger.pdf_anchor(args.pdf))):
         if found is not None:
@@ -52,7 +52,7 @@ def verify(args: argparse.Namespace) -> int:
             problems += ledger.verify_anchor(entries, found[0], found[1], f"{name} ({args.junit if name == 'junit' else args.pdf})")
     for path in sorted(args.anchors.glob("*.json")) if args.anchors.is_dir() else []:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("genesis") != entries[0]["hash"]:
+        if data.get("genesis") != entries[0].hash:
             if args.release and path.stem == args.release:
                 problems.append(f"{path}: anchors another ledger (first record {data.get('genesis', '')[:12]})")
             continue
@@ -65,7 +65,7 @@ def verify(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     if not problems:
-        print(f"ledger verified: {len(entries)} records, {anchors} anchors agree, head {entries[-1]['hash']}")
+        print(f"ledger verified: {len(entries)} records, {anchors} anchors agree, head {entries[-1].hash}")
     return 1 if problems else 0
 
 
@@ -76,8 +76,8 @@ def anchor(args: argparse.Namespace) -> int:
         return 2
     args.anchors.mkdir(parents=True, exist_ok=True)
     path = args.anchors / f"{args.release}.json"
-    path.write_text(json.dumps({"release": args.release, "records": len(entries), "head": entries[-1]["hash"],
-                                "genesis": entries[0]["hash"], "run": entries[-1]["record"].get("run"),
+    path.write_text(json.dumps({"release": args.release, "records": len(entries), "head": entries[-1].hash,
+                                "genesis": entries[0].hash, "run": entries[-1].record.run,
                                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds")},
                                indent=1) + "\n", encoding="utf-8")
     print(f"{path}: commit it with the release")
@@ -88,10 +88,10 @@ def export(args: argparse.Namespace) -> int:
     writer = csv.writer(sys.stdout)
     writer.writerow(["seq", "hash", *ledger.RECORD_FIELDS])
     for entry in ledger.read(args.ledger):
-        record = entry["record"]
+        record = asdict(entry.record)
         if args.since and record["time"][:10] < args.since or args.until and record["time"][:10] > args.until:
             continue
-        writer.writerow([entry["seq"], entry["hash"], *(
+        writer.writerow([entry.seq, entry.hash, *(
             " ".join(record.get(f) or []) if isinstance(record.get(f), list) else record.get(f, "")
             for f in ledger.RECORD_FIELDS)])
     return 0
@@ -198,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("merge", help="fold shard evidence folders (make test SHARD=K/N) into the ledger's folder")
     m.add_argument("shards", nargs="+", help="shard folders, e.g. build/evidence/shard-1-of-2")
     args = parser.parse_args(argv)
-    return {"merge": merge, "verify": verify, "anchor": anchor, "export": export, "import": import_}[args.command](args)
+    try:
+        return {"merge": merge, "verify": verify, "anchor": anchor, "export": export, "import": import_}[args.command](args)
+    except (ledger.LedgerError, ledger.HandoffError) as exc:  # a file of the wrong shape, named with its line
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -13,12 +13,13 @@ unknown page, naming the closest pages.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from cvplus_handoff import Manifest, read_manifest  # source/_ext: make page puts it on PYTHONPATH
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPET_TESTS = ("tests/snippets/test_manual_snippets.py::test_snippet",)
@@ -32,9 +33,8 @@ def docname_of(page: str) -> str:
     return page[:-3] if page.endswith(".md") else page
 
 
-def node_ids(docname: str, manifest: dict) -> list[str]:
-    ids = [f"{s['docname']}::{s['need'] or 'page'}::L{s['line']}" for s in manifest["snippets"]
-           if s["docname"] == docname]
+def node_ids(docname: str, manifest: Manifest) -> list[str]:
+    ids = [s.test_id for s in manifest.of_page(docname)]
     return [f"{test}[{i}]" for test in (*SNIPPET_TESTS, *LINTS) for i in ids]
 
 
@@ -43,9 +43,9 @@ def main(argv: list[str]) -> int:
         print("usage: make page PAGE=deployment/runbooks/troubleshooting", file=sys.stderr)
         return 2
     built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html"))
-    manifest = json.loads((built / "snippets.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(built / "snippets.json")
     docname = docname_of(argv[0])
-    pages = sorted({s["docname"] for s in manifest["snippets"]})
+    pages = manifest.docnames()
     if docname not in pages:
         close = difflib.get_close_matches(docname, pages, n=3, cutoff=0.3)
         print(f"make page: no page '{docname}' has shell snippets"

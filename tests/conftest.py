@@ -58,10 +58,11 @@ def _incremental_keep(config) -> tuple[set[str], dict]:
     if os.environ.get("CVPLUS_INCREMENTAL") != "1":
         return set(), {}
     import incremental
+    from cvplus_handoff import read_results, read_sessions
     from evidence import RESULTS, load_manifest
 
-    sessions = incremental.load(RESULTS.with_name("sessions.json"))
-    keep = incremental.unchanged_pages(load_manifest(), sessions, incremental.load(RESULTS),
+    sessions = read_sessions(RESULTS.with_name("sessions.json"))
+    keep = incremental.unchanged_pages(load_manifest(), sessions, read_results(RESULTS),
                                        incremental.world_digest())
     return keep, {d: sessions[d] for d in keep}
 
@@ -70,7 +71,7 @@ def pytest_report_header(config):
     keep, entries = _incremental_keep(config)
     if os.environ.get("CVPLUS_INCREMENTAL") != "1":
         return None
-    runs = sorted({e.get("run", "?") for e in entries.values()})
+    runs = sorted({e.run or "?" for e in entries.values()})
     return (f"incremental: {len(keep)} page session(s) unchanged, their snippets not run again "
             f"(evidence kept from run {', '.join(runs) or '-'}); make test FULL=1 runs every page")
 
@@ -81,22 +82,22 @@ def _shard_filter(items) -> "callable | None":
     spec = os.environ.get("CVPLUS_SHARD")
     if not spec:
         return None
-    import incremental
     import shards
+    from cvplus_handoff import read_results
     from evidence import load_manifest
 
     try:
         k, n = shards.parse(spec)
     except shards.ShardError as exc:
         raise pytest.UsageError(str(exc)) from None
-    recorded = incremental.load(ROOT / "build" / "evidence" / "results.json")
+    recorded = read_results(ROOT / "build" / "evidence" / "results.json")
     mine = set(shards.assign(shards.page_weights(load_manifest(), recorded), n)[k - 1])
     modules = [item.nodeid.split("::", 1)[0] for item in items]
 
     def keep(item) -> bool:
         snippet = getattr(item, "callspec", None) and item.callspec.params.get("snippet")
         if "test_manual_snippets.py::" in item.nodeid and snippet:
-            return snippet["docname"] in mine
+            return snippet.docname in mine
         return shards.module_shard(item.nodeid.split("::", 1)[0], modules, n) == k
     return keep
 
@@ -109,7 +110,7 @@ def pytest_collection_modifyitems(config, items):
     selected, deselected = [], []
     for item in items:
         snippet = getattr(item, "callspec", None) and item.callspec.params.get("snippet")
-        in_kept_page = "test_manual_snippets.py::" in item.nodeid and snippet and snippet["docname"] in keep
+        in_kept_page = "test_manual_snippets.py::" in item.nodeid and snippet and snippet.docname in keep
         out_of_shard = in_shard is not None and not in_shard(item)
         (deselected if in_kept_page or out_of_shard else selected).append(item)
     if deselected:

@@ -31,6 +31,8 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from cvplus_checks import plain_needs, split_list
+from cvplus_handoff import read_results
+from cvplus_pagestate import page_state
 from cvplus_tables import table as _table_node
 
 logger = logging.getLogger(__name__)
@@ -55,12 +57,9 @@ STATE_COLOURS = {
 
 def load_results(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Snippet results per procedure id; empty when the tests have not run."""
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
     by_need: dict[str, list[dict[str, Any]]] = {}
-    for result in data.get("results", []):
-        by_need.setdefault(result.get("need") or "", []).append(result)
+    for result in read_results(path):  # cvplus_handoff: a file of another shape stops the build, named
+        by_need.setdefault(result.need, []).append(result.to_dict())
     return by_need
 
 
@@ -382,7 +381,7 @@ def _run_block(app: Sphinx, data: dict[str, Any]) -> list[nodes.Node]:
     from cvplus_ledger import head
 
     path = _results_path(app)
-    results = json.loads(path.read_text(encoding="utf-8")).get("results", []) if path.is_file() else []
+    results = [r.to_dict() for r in read_results(path)]
     counts = ", ".join(f"{c} {s}" for s, c in data["procedure_counts"].items() if c)
     if not results:
         return [nodes.paragraph(text="No test run is recorded for this build: procedures read not-run or "
@@ -509,7 +508,7 @@ def _status_line(app: Sphinx, fromdocname: str, need: dict[str, Any], data: dict
         if row["type"] == "control":
             para += nodes.Text(" · Operating: ")
             para += _status(row["operating"])
-    docs = sorted(getattr(app.env, "cvplus_coverage_docs", set()))
+    docs = sorted(page_state(app.env).coverage_docs)
     matrix_doc = "traceability/matrix" if "traceability/matrix" in docs else next(iter(docs), None)
     if matrix_doc:
         para += nodes.Text(" · ")
@@ -563,16 +562,18 @@ def _record_pages(app: Sphinx, doctree: nodes.document) -> None:
     from sphinx_needs.nodes import Need
 
     env = app.env
+    state = page_state(env)
     if next(iter(doctree.findall(coverage_placeholder)), None) is not None:
-        env.cvplus_coverage_docs = getattr(env, "cvplus_coverage_docs", set()) | {env.docname}
+        state.coverage_docs.add(env.docname)
     if next(iter(doctree.findall(Need)), None) is not None:
-        env.cvplus_need_docs = getattr(env, "cvplus_need_docs", set()) | {env.docname}
+        state.need_docs.add(env.docname)
 
 
-def _rewrite(app: Sphinx, env: Any) -> list[str]:
+def _rewrite(app: Sphinx, env: Any, need_digest: str) -> list[str]:
     """Pages to re-write (not re-read): the coverage pages whenever their
     inputs changed (needs, snippet texts, test results), and the pages that
-    show evidence under their needs when the results changed."""
+    show evidence under their needs when the results changed. Called by
+    cvplus_incremental with the digest of every need, once it has one."""
     import hashlib
 
     from cvplus_snippets import current_hashes
@@ -584,26 +585,17 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
     # the operating register changes what the same pages show, like results
     stamp += REGISTER.stat().st_mtime if REGISTER.is_file() else 0.0
     digest = hashlib.sha256(json.dumps(
-        [env.cvplus_need_digest, sorted((n, sorted(h)) for n, h in current_hashes(env).items()), stamp]
+        [need_digest, sorted((n, sorted(h)) for n, h in current_hashes(env).items()), stamp]
     ).encode()).hexdigest()
+    state = page_state(env)
     pages: set[str] = set()
-    if digest != getattr(env, "cvplus_coverage_digest", None):
-        env.cvplus_coverage_digest = digest
-        pages |= set(getattr(env, "cvplus_coverage_docs", set()))
-    if stamp != getattr(env, "cvplus_results_stamp", None):
-        env.cvplus_results_stamp = stamp
-        pages |= set(getattr(env, "cvplus_need_docs", set()))
+    if digest != state.coverage_digest:
+        state.coverage_digest = digest
+        pages |= state.coverage_docs
+    if stamp != state.results_stamp:
+        state.results_stamp = stamp
+        pages |= state.need_docs
     return sorted(p for p in pages if p in env.all_docs)
-
-
-def _purge(app: Sphinx, env: Any, docname: str) -> None:
-    getattr(env, "cvplus_coverage_docs", set()).discard(docname)
-    getattr(env, "cvplus_need_docs", set()).discard(docname)
-
-
-def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
-    for name in ("cvplus_coverage_docs", "cvplus_need_docs"):
-        setattr(env, name, getattr(env, name, set()) | getattr(other, name, set()))
 
 
 def _export(app: Sphinx, exception: Exception | None) -> None:
@@ -617,17 +609,15 @@ def _export(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("cvplus_checks")
-    app.setup_extension("cvplus_incremental")  # computes env.cvplus_need_digest
+    app.setup_extension("cvplus_incremental")  # emits cvplus-needs-digest, which _rewrite answers
     app.add_config_value("cvplus_evidence_file", "build/evidence/results.json", "env", types=[str])
     app.add_node(coverage_placeholder)
     app.add_directive("coverage-matrix", CoverageMatrix)
     app.add_directive("coverage-summary", CoverageSummary)
     app.add_directive("coverage-gaps", CoverageGaps)
     app.add_directive("evidence-run", EvidenceRun)
-    app.connect("doctree-read", _record_pages)
-    app.connect("env-updated", _rewrite)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
+    app.connect("doctree-read", _record_pages)  # page state: purged and merged by cvplus_pagestate
+    app.connect("cvplus-needs-digest", _rewrite)
     # before sphinx-needs (500) replaces need nodes with their rendered form
     app.connect("doctree-resolved", _annotate_needs, priority=450)
     app.connect("doctree-resolved", _resolve)

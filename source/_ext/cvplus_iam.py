@@ -31,6 +31,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import cvplus_data
+from cvplus_handoff import Snippet
 from cvplus_checks import split_list
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def needed(tool: str, words: list[str], table: dict, context: str = "") -> tuple
     return ", ".join(keys), set().union(*(commands[k] for k in keys))
 
 
-def findings(need_id: str, requires: list[str], snippets: list[dict], table: dict) -> list[str]:
+def findings(need_id: str, requires: list[str], snippets: list[Snippet], table: dict) -> list[str]:
     """Problems with one procedure's declaration."""
     out = []
     known = known_permissions(table)
@@ -128,10 +129,10 @@ def findings(need_id: str, requires: list[str], snippets: list[dict], table: dic
     used: set[str] = set()
     direct_api = False
     for snippet in snippets:
-        direct_api |= "googleapis.com" in snippet["text"]
-        for tool, words in commands_of(snippet["text"], snippet["language"]):
-            match = needed(tool, words, table, snippet["text"])
-            where = f"{snippet['source']}:{snippet['line']}"
+        direct_api |= "googleapis.com" in snippet.text
+        for tool, words in commands_of(snippet.text, snippet.language):
+            match = needed(tool, words, table, snippet.text)
+            where = snippet.where()
             if match is None:
                 out.append(f"{need_id}: `{tool} {' '.join(words[:4])}` ({where}) is not in "
                            "source/_data/permissions.yaml commands: add what it needs")
@@ -159,16 +160,16 @@ def procedure_requirements(app: Sphinx) -> dict[str, dict]:
 def _check(app: Sphinx, builder: Any = None) -> None:
     from cvplus_snippets import all_snippets
     table = cvplus_data.load_permissions()
-    by_need: dict[str, list[dict]] = {}
+    by_need: dict[str, list[Snippet]] = {}
     for snippet in all_snippets(app.env):
-        if snippet["need"]:
-            by_need.setdefault(snippet["need"], []).append(snippet)
+        if snippet.need:
+            by_need.setdefault(snippet.need, []).append(snippet)
     for need_id, need in sorted(procedure_requirements(app).items()):
         if not need["requires"]:  # cvplus_checks reports the missing field; say what to write
             used = set()
             for snippet in by_need.get(need_id, []):
-                for tool, words in commands_of(snippet["text"], snippet["language"]):
-                    match = needed(tool, words, table, snippet["text"])
+                for tool, words in commands_of(snippet.text, snippet.language):
+                    match = needed(tool, words, table, snippet.text)
                     used |= match[1] if match else set()
             logger.warning("%s: its commands need ':requires: %s'", need_id, ", ".join(sorted(used)) or NONE,
                            location=(need["docname"], need.get("lineno")), type="cvplus", subtype="iam")

@@ -9,6 +9,13 @@ pages that show other pages' needs: pages with a sphinx-needs filter node
 (tables, flows, lists), pages that reference a changed need by ID, and pages
 holding needs that link to or from a changed need. Re-writing is
 cheap: resolution happens at write time, against the current needs.
+
+Other extensions whose pages depend on the needs do not read a digest left
+on the environment by whichever handler ran first: they connect to the event
+``cvplus-needs-digest`` (``handler(app, env, digest) -> pages``), which this
+extension emits after it has fingerprinted every need, and the pages they
+return are re-written too (cvplus_coverage does). What is remembered
+between builds lives in the page state (cvplus_pagestate).
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+
+from cvplus_pagestate import page_state
 
 # nodes whose output depends on any need: re-written whenever a need changed
 FILTER_NODES = ("Needtable", "Needlist", "Needflow", "NeedflowGraphiz", "NeedflowPlantuml", "Needpie", "Needbar",
@@ -42,29 +51,11 @@ def _record(app: Sphinx, doctree: nodes.document) -> None:
             found = True
         elif kind in REF_NODES and node.get("reftarget"):
             refs.add(str(node["reftarget"]).split(".")[0])
-    pages = getattr(env, "cvplus_filter_docs", set())
-    pages.discard(env.docname)
+    state = page_state(env)
+    state.filter_docs.discard(env.docname)
     if found:
-        pages.add(env.docname)
-    env.cvplus_filter_docs = pages
-    if not hasattr(env, "cvplus_need_refs"):
-        env.cvplus_need_refs = {}
-    env.cvplus_need_refs[env.docname] = refs
-
-
-def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
-    mine = getattr(env, "cvplus_filter_docs", set()) - set(docnames)
-    env.cvplus_filter_docs = mine | (getattr(other, "cvplus_filter_docs", set()) & set(docnames))
-    if not hasattr(env, "cvplus_need_refs"):
-        env.cvplus_need_refs = {}
-    for docname in docnames:
-        if docname in getattr(other, "cvplus_need_refs", {}):
-            env.cvplus_need_refs[docname] = other.cvplus_need_refs[docname]
-
-
-def _purge(app: Sphinx, env: Any, docname: str) -> None:
-    getattr(env, "cvplus_filter_docs", set()).discard(docname)
-    getattr(env, "cvplus_need_refs", {}).pop(docname, None)
+        state.filter_docs.add(env.docname)
+    state.need_refs[env.docname] = refs
 
 
 def _purge_before_reading(app: Sphinx, env: Any, docnames: list[str]) -> None:
@@ -79,23 +70,35 @@ def _purge_before_reading(app: Sphinx, env: Any, docnames: list[str]) -> None:
         data.remove_doc(docname)
 
 
-def _changed_pages(app: Sphinx, env: Any) -> list[str]:
+DIGEST_EVENT = "cvplus-needs-digest"
+
+
+def _rewrite(app: Sphinx, env: Any) -> list[str]:
+    """Pages to re-write: those showing a changed need, then those the
+    handlers of ``cvplus-needs-digest`` name. One handler, in this order,
+    because those handlers need the digest computed here first."""
     from sphinx_needs.data import SphinxNeedsData
 
     needs = SphinxNeedsData(env).get_needs_mutable()
     prints = {need_id: _fingerprint(need) for need_id, need in needs.items()}
-    before = getattr(env, "cvplus_need_prints", None)
-    env.cvplus_need_prints = prints
-    # one digest of every need, for other handlers (the coverage pages)
-    env.cvplus_need_digest = hashlib.sha256(json.dumps(sorted(prints.items())).encode()).hexdigest()
+    pages = _changed_pages(app, env, needs, prints)
+    digest = hashlib.sha256(json.dumps(sorted(prints.items())).encode()).hexdigest()
+    for more in app.emit(DIGEST_EVENT, env, digest):
+        pages |= set(more or [])
+    return sorted(p for p in pages if p and p in env.all_docs)
+
+
+def _changed_pages(app: Sphinx, env: Any, needs: Any, prints: dict[str, str]) -> set[str]:
+    state = page_state(env)
+    before, state.need_prints = state.need_prints, prints
     if before is None:
-        return []  # a first build writes everything anyway
+        return set()  # a first build writes everything anyway
     changed = {i for i in prints.keys() | before.keys() if prints.get(i) != before.get(i)}
     if not changed:
-        return []
+        return set()
     link_fields = list(app.config.cvplus_metamodel["links"]) + ["links"]
-    pages = set(getattr(env, "cvplus_filter_docs", set()))
-    pages |= {doc for doc, refs in getattr(env, "cvplus_need_refs", {}).items() if refs & changed}
+    pages = set(state.filter_docs)
+    pages |= {doc for doc, refs in state.need_refs.items() if refs & changed}
     for need_id, need in needs.items():
         targets = set()
         for field in link_fields:
@@ -104,13 +107,13 @@ def _changed_pages(app: Sphinx, env: Any) -> list[str]:
         if need_id in changed or targets & changed:
             pages.add(need["docname"])
             pages.update(needs[t]["docname"] for t in targets if t in needs)
-    return sorted(p for p in pages if p and p in env.all_docs)
+    return pages
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("cvplus_pagestate")  # purges and merges what _record keeps
+    app.add_event(DIGEST_EVENT)
     app.connect("env-before-read-docs", _purge_before_reading)
     app.connect("doctree-read", _record)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-updated", _changed_pages, priority=400)  # before cvplus_coverage reads the digest
+    app.connect("env-updated", _rewrite)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,21 +20,20 @@ the entry of the run that produced it, whose ``run`` and ``ledger`` fields
 point at that run's ledger record; shards of a parallel run share one run
 id and each record names its ``shard`` (the xdist worker).
 
-No Sphinx import here: the test suite and scripts/evidence_ledger.py use
-it too.
+The shape of a ledger line and of a result, and reading and appending
+them, belong to cvplus_handoff; this module checks the chain and its
+anchors. No Sphinx import here: the test suite and
+scripts/evidence_ledger.py use it too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from pathlib import Path
-from typing import Any, Iterable
 
-GENESIS = "0" * 64
-RECORD_FIELDS = ("run", "shard", "procedure", "controls", "snippet", "source", "sha256", "commit",
-                 "environment", "provenance", "time", "result", "finding")
+from cvplus_handoff import (GENESIS, RECORD_FIELDS, HandoffError, LedgerEntry, LedgerRecord, Result,  # noqa: F401
+                            append_ledger, chain_hash, merge_results, read_ledger, read_results, write_results)
+
 PDF_ANCHOR = re.compile(r"Ledger head after (\d+) records?: ([0-9a-f]{64})")
 
 
@@ -42,89 +41,64 @@ class LedgerError(Exception):
     """The ledger, a result or an anchor does not verify."""
 
 
-def canonical(record: dict[str, Any]) -> str:
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def chain_hash(prev: str, record: dict[str, Any]) -> str:
-    return hashlib.sha256((prev + canonical(record)).encode()).hexdigest()
-
-
-def read(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    lines = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                lines.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise LedgerError(f"{path}:{number}: not JSON: {exc.msg}") from None
-    return lines
+def read(path: Path) -> list[LedgerEntry]:
+    """The ledger's entries (cvplus_handoff.read_ledger); a bad line is a LedgerError naming file:line."""
+    try:
+        return read_ledger(path)
+    except HandoffError as exc:
+        raise LedgerError(str(exc)) from None
 
 
 def head(path: Path) -> tuple[int, str]:
     """(number of records, hash of the last) ; (0, GENESIS) when empty."""
     entries = read(path)
-    return (len(entries), entries[-1]["hash"]) if entries else (0, GENESIS)
+    return (len(entries), entries[-1].hash) if entries else (0, GENESIS)
 
 
-def append(path: Path, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Append records (opened in append mode: nothing earlier is rewritten);
-    return the entries written, each with its seq and hash."""
-    count, prev = head(path)
-    written = []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        for record in records:
-            count += 1
-            digest = chain_hash(prev, record)
-            entry = {"seq": count, "prev": prev, "hash": digest, "record": record}
-            handle.write(canonical(entry) + "\n")
-            written.append(entry)
-            prev = digest
-    return written
+def append(path: Path, records: list[LedgerRecord]) -> list[LedgerEntry]:
+    """Append records (nothing earlier is rewritten); return the entries written."""
+    return append_ledger(path, records)
 
 
-def verify_chain(entries: list[dict[str, Any]], where: str = "ledger") -> list[str]:
+def verify_chain(entries: list[LedgerEntry], where: str = "ledger") -> list[str]:
     problems = []
     prev = GENESIS
     for index, entry in enumerate(entries, 1):
-        if entry.get("seq") != index:
-            problems.append(f"{where}:{index}: seq {entry.get('seq')} where {index} was expected")
-        if entry.get("prev") != prev:
+        if entry.seq != index:
+            problems.append(f"{where}:{index}: seq {entry.seq} where {index} was expected")
+        if entry.prev != prev:
             problems.append(f"{where}:{index}: prev does not name the hash of the record before")
-        if chain_hash(entry.get("prev", ""), entry.get("record", {})) != entry.get("hash"):
+        if chain_hash(entry.prev, entry.record) != entry.hash:
             problems.append(f"{where}:{index}: record does not match its hash (altered)")
-        prev = entry.get("hash", "")
+        prev = entry.hash
     return problems
 
 
-def verify_results(entries: list[dict[str, Any]], results: list[dict[str, Any]]) -> list[str]:
+def verify_results(entries: list[LedgerEntry], results: list[Result]) -> list[str]:
     """Every result naming a ledger record must say what that record says."""
-    by_hash = {e["hash"]: e["record"] for e in entries}
+    by_hash = {e.hash: e.record for e in entries}
     problems = []
     for result in results:
-        ref = result.get("ledger")
+        ref = result.ledger
         if not ref:
-            problems.append(f"results.json {result.get('id')}: names no ledger record")
+            problems.append(f"results.json {result.id}: names no ledger record")
             continue
         record = by_hash.get(ref)
         if record is None:
-            problems.append(f"results.json {result.get('id')}: ledger record {ref[:12]} is not in the ledger")
+            problems.append(f"results.json {result.id}: ledger record {ref[:12]} is not in the ledger")
             continue
         for key, rkey in (("outcome", "result"), ("sha256", "sha256"), ("finished", "time"), ("run", "run")):
-            if result.get(key) != record.get(rkey):
-                problems.append(f"results.json {result.get('id')}: {key} '{result.get(key)}' differs from "
-                                f"ledger record {ref[:12]} ('{record.get(rkey)}'): altered after the fact")
+            if getattr(result, key) != getattr(record, rkey):
+                problems.append(f"results.json {result.id}: {key} '{getattr(result, key)}' differs from "
+                                f"ledger record {ref[:12]} ('{getattr(record, rkey)}'): altered after the fact")
     return problems
 
 
-def verify_anchor(entries: list[dict[str, Any]], records: int, digest: str, name: str) -> list[str]:
+def verify_anchor(entries: list[LedgerEntry], records: int, digest: str, name: str) -> list[str]:
     if records < 1 or records > len(entries):
         return [f"anchor {name}: names record {records}, the ledger holds {len(entries)}"]
-    if entries[records - 1]["hash"] != digest:
-        return [f"anchor {name}: record {records} has hash {entries[records - 1]['hash'][:12]}, "
+    if entries[records - 1].hash != digest:
+        return [f"anchor {name}: record {records} has hash {entries[records - 1].hash[:12]}, "
                 f"the anchor says {digest[:12]}: the chain was rewritten"]
     return []
 
@@ -157,29 +131,28 @@ def merge_folders(shard_dirs: list[Path], target: Path) -> int:
     record is appended to the target ledger (one chain, in time order) and
     results.json points at the new entry, so ``verify`` checks the merged
     evidence like any other. Returns how many results were merged."""
+    from dataclasses import replace
 
-    fresh: dict[str, tuple[dict, dict]] = {}
+    fresh: dict[str, tuple[Result, LedgerRecord]] = {}
     for folder in shard_dirs:
         results_file = folder / "results.json"
         if not results_file.is_file():
             raise LedgerError(f"{results_file}: no results (did that shard run?)")
-        by_hash = {e["hash"]: e["record"] for e in read(folder / "ledger.jsonl")}
-        for result in json.loads(results_file.read_text(encoding="utf-8"))["results"]:
-            record = by_hash.get(result.get("ledger", ""))
+        by_hash = {e.hash: e.record for e in read(folder / "ledger.jsonl")}
+        try:
+            results = read_results(results_file)
+        except HandoffError as exc:
+            raise LedgerError(str(exc)) from None
+        for result in results:
+            record = by_hash.get(result.ledger or "")
             if record is None:
-                raise LedgerError(f"{results_file}: {result['id']} names no record of {folder / 'ledger.jsonl'}")
-            if result["id"] not in fresh or result["finished"] > fresh[result["id"]][0]["finished"]:
-                fresh[result["id"]] = (result, record)
+                raise LedgerError(f"{results_file}: {result.id} names no record of {folder / 'ledger.jsonl'}")
+            if result.id not in fresh or result.finished > fresh[result.id][0].finished:
+                fresh[result.id] = (result, record)
     target.mkdir(parents=True, exist_ok=True)
-    ordered = sorted(fresh.values(), key=lambda pair: (pair[0]["finished"], pair[0]["id"]))
+    ordered = sorted(fresh.values(), key=lambda pair: (pair[0].finished, pair[0].id))
     entries = append(target / "ledger.jsonl", [record for _, record in ordered])
-    merged = []
-    for (result, _), entry in zip(ordered, entries):
-        merged.append({**result, "ledger": entry["hash"]})
+    merged = [replace(result, ledger=entry.hash) for (result, _), entry in zip(ordered, entries)]
     results_file = target / "results.json"
-    old = json.loads(results_file.read_text(encoding="utf-8"))["results"] if results_file.is_file() else []
-    ids = {r["id"] for r in merged}
-    combined = [r for r in old if r["id"] not in ids] + merged
-    results_file.write_text(json.dumps({"results": sorted(combined, key=lambda r: r["id"])}, indent=1),
-                            encoding="utf-8")
+    write_results(results_file, merge_results(read_results(results_file), merged))
     return len(merged)

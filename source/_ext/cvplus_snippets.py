@@ -16,7 +16,9 @@ directives:
                          matrix shows the control as "exception open".
 
 Blocks on one page share a session (variables and working directory carry
-over). The manifest is ``snippets.json`` beside the HTML. A malformed
+over). The manifest is ``snippets.json`` beside the HTML (its records and
+writer: cvplus_handoff); the blocks of each page are kept in the page state
+(cvplus_pagestate). A malformed
 transcript, and a procedure with neither a runnable snippet nor a stated
 reason, fail the build at their ``file:line``; so does a transcript whose
 expected output prints a ``FINDING`` line outside a ``{finding}`` block.
@@ -25,7 +27,6 @@ expected output prints a ``FINDING`` line outside a ``{finding}`` block.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from cvplus_handoff import Manifest, PageHooks, Snippet, write_manifest
 from cvplus_iam import procedure_requirements
+from cvplus_pagestate import page_state
 from cvplus_transcript import TranscriptError, parse
 
 logger = logging.getLogger(__name__)
@@ -152,7 +155,7 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
     source = str(Path(env.doc2path(docname)).relative_to(Path(app.confdir)))
-    snippets: list[dict[str, Any]] = []
+    snippets: list[Snippet] = []
     hidden: dict[str, list[str]] = {"setup": [], "cleanup": []}
     for node in list(doctree.findall(hidden_shell)):
         hidden[node["kind"]].append(node["code"])
@@ -170,50 +173,28 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
                 logger.warning("malformed console transcript: %s", exc.message,
                                location=(docname, line + exc.line), type="cvplus", subtype="snippet")
                 continue
-        snippets.append({
-            "id": f"{docname}:{line}",
-            "docname": docname,
-            "source": source,
-            "line": line,
-            "language": language,
-            "mode": LANGUAGES[language],
-            "need": _need_of(node),
-            "text": text,
-            "sha256": sha256(language, text),
-            "not_run": _not_run_reason(node),
-            "finding": _finding_of(node),
-        })
-        if LANGUAGES[language] == "console" and _prints_finding(text) and not snippets[-1]["finding"]:
+        snippets.append(Snippet(docname, line, source=source, language=language, mode=LANGUAGES[language],
+                                need=_need_of(node), text=text, sha256=sha256(language, text),
+                                not_run=_not_run_reason(node), finding=_finding_of(node)))
+        if LANGUAGES[language] == "console" and _prints_finding(text) and not snippets[-1].finding:
             logger.warning("the expected output records a FINDING: wrap the block in {finding} <what is found>",
                            location=(docname, line), type="cvplus", subtype="snippet")
-    if not hasattr(env, "cvplus_snippets"):
-        env.cvplus_snippets = {}
-    env.cvplus_snippets[docname] = {"snippets": snippets, **hidden}
+    state = page_state(env)
+    state.snippets[docname] = snippets
+    state.hooks[docname] = PageHooks(hidden["setup"], hidden["cleanup"])
 
 
-def _purge(app: Sphinx, env: Any, docname: str) -> None:
-    getattr(env, "cvplus_snippets", {}).pop(docname, None)
-
-
-def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
-    if not hasattr(env, "cvplus_snippets"):
-        env.cvplus_snippets = {}
-    for docname in docnames:
-        if docname in getattr(other, "cvplus_snippets", {}):
-            env.cvplus_snippets[docname] = other.cvplus_snippets[docname]
-
-
-def all_snippets(env: Any) -> list[dict[str, Any]]:
-    pages = getattr(env, "cvplus_snippets", {})
-    return [s for docname in sorted(pages) for s in pages[docname]["snippets"]]
+def all_snippets(env: Any) -> list[Snippet]:
+    pages = page_state(env).snippets
+    return [s for docname in sorted(pages) for s in pages[docname]]
 
 
 def current_hashes(env: Any) -> dict[str, set[str]]:
     """Runnable snippet hashes per need: what a passing run must have seen."""
     hashes: dict[str, set[str]] = {}
     for snippet in all_snippets(env):
-        if snippet["need"] and not snippet["not_run"]:
-            hashes.setdefault(snippet["need"], set()).add(snippet["sha256"])
+        if snippet.need and not snippet.not_run:
+            hashes.setdefault(snippet.need, set()).add(snippet.sha256)
     return hashes
 
 
@@ -221,14 +202,14 @@ def finding_hashes(env: Any) -> dict[str, set[str]]:
     """Runnable snippet hashes per need whose expected output is a finding."""
     hashes: dict[str, set[str]] = {}
     for snippet in all_snippets(env):
-        if snippet["need"] and not snippet["not_run"] and snippet.get("finding"):
-            hashes.setdefault(snippet["need"], set()).add(snippet["sha256"])
+        if snippet.need and not snippet.not_run and snippet.finding:
+            hashes.setdefault(snippet.need, set()).add(snippet.sha256)
     return hashes
 
 
 def partly_manual(env: Any) -> set[str]:
     """Needs with at least one snippet marked not-run."""
-    return {s["need"] for s in all_snippets(env) if s["need"] and s["not_run"]}
+    return {s.need for s in all_snippets(env) if s.need and s.not_run}
 
 
 def _check_procedures(app: Sphinx, builder: Any = None) -> None:
@@ -237,8 +218,8 @@ def _check_procedures(app: Sphinx, builder: Any = None) -> None:
     runnable: set[str] = set()
     reasoned: set[str] = set()
     for snippet in all_snippets(app.env):
-        if snippet["need"]:
-            (reasoned if snippet["not_run"] else runnable).add(snippet["need"])
+        if snippet.need:
+            (reasoned if snippet.not_run else runnable).add(snippet.need)
     for need_id, need in sorted(plain_needs(app).items()):
         if need["type"] != "procedure" or need_id in runnable or need_id in reasoned:
             continue
@@ -251,17 +232,14 @@ def _check_procedures(app: Sphinx, builder: Any = None) -> None:
 def _write_manifest(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
-    pages = getattr(app.env, "cvplus_snippets", {})
     from cvplus_sources import sources_digest
 
-    manifest = {
-        "pages": {d: {"setup": p["setup"], "cleanup": p["cleanup"]} for d, p in sorted(pages.items())},
-        "snippets": all_snippets(app.env),
+    write_manifest(Path(app.outdir) / "snippets.json", Manifest(
+        snippets=all_snippets(app.env),
+        pages=dict(sorted(page_state(app.env).hooks.items())),
         # what the simulation grants while a procedure's blocks run (cvplus_iam, tests/cloudsim/iam.py)
-        "requires": {need_id: need["requires"] for need_id, need in sorted(procedure_requirements(app).items())},
-        "sources": sources_digest(Path(app.confdir)),
-    }
-    (Path(app.outdir) / "snippets.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+        requires={need_id: need["requires"] for need_id, need in sorted(procedure_requirements(app).items())},
+        sources=sources_digest(Path(app.confdir))))
 
 
 def _skip(self: Any, node: nodes.Node) -> None:
@@ -274,6 +252,7 @@ def _visit_plain(self: Any, node: nodes.Node) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("cvplus_facts")
+    app.setup_extension("cvplus_pagestate")
     app.add_node(not_run, html=(_visit_plain, _visit_plain), latex=(_visit_plain, _visit_plain),
                  text=(_visit_plain, _visit_plain))
     app.add_node(finding, html=(_visit_plain, _visit_plain), latex=(_visit_plain, _visit_plain),
@@ -284,8 +263,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("snippet-setup", HiddenShell)
     app.add_directive("snippet-cleanup", HiddenCleanup)
     app.connect("doctree-read", _collect)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
     app.connect("write-started", _check_procedures, priority=600)
     app.connect("build-finished", _write_manifest)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,13 +4,14 @@ commands need which permissions, and each way a declaration can be wrong."""
 from __future__ import annotations
 
 import cvplus_data
+from cvplus_handoff import Snippet
 from cvplus_iam import command_keys, commands_of, findings
 
 TABLE = cvplus_data.load_permissions()
 
 
-def block(text: str, language: str = "console") -> dict:
-    return {"text": text, "language": language, "source": "source/x.md", "line": 7}
+def block(text: str, language: str = "console") -> Snippet:
+    return Snippet("x", 7, source="source/x.md", language=language, text=text)
 
 
 def test_commands_are_found_in_transcripts_and_scripts():

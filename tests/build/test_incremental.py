@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from manual_build import run_build
+from cvplus_handoff import Result, read_manifest, write_results
 
 pytestmark = pytest.mark.slow
 GUIDE = "source/deployment/master-deployment-guide.md"
@@ -66,13 +67,11 @@ def test_new_test_results_reach_pages_on_an_incremental_build(project_copy: Path
     assert run_build(project_copy, out).returncode == 0
     page = (out / "reference/templates.html").read_text()
     assert 'Design (sandbox): <span class="cvplus-status-not-run">not-run</span>' in page
-    manifest = json.loads((out / "snippets.json").read_text())
-    runnable = [s for s in manifest["snippets"] if s["need"] == "PROC_DOCS_FIREBASERC_ALIASES" and not s["not_run"]]
+    manifest = read_manifest(out / "snippets.json")
+    runnable = [s for s in manifest.snippets if s.need == "PROC_DOCS_FIREBASERC_ALIASES" and not s.not_run]
     results = project_copy / "build/evidence/results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(json.dumps({"results": [
-        {"id": s["id"], "need": s["need"], "sha256": s["sha256"], "outcome": "passed",
-         "finished": "2026-11-27T09:00:00+00:00"} for s in runnable]}))
+    write_results(results, [Result.of(s, "passed", finished="2026-11-27T09:00:00+00:00") for s in runnable])
     assert run_build(project_copy, out).returncode == 0
     page = (out / "reference/templates.html").read_text()
     assert 'Design (sandbox): <span class="cvplus-status-passed">passed</span>' in page

@@ -18,6 +18,7 @@ import cvplus_data
 from cvplus_checks import split_list
 from cvplus_coverage import gap_rows
 from manual_build import ROOT, run_build
+from cvplus_handoff import read_manifest
 
 FACTS = cvplus_data.load_platform()
 SECTION = "deployment/compliance/"
@@ -48,7 +49,7 @@ def _of_type(needs: dict, type_name: str) -> dict:
 
 
 def _manifest(built) -> dict:
-    return json.loads((built.outdir / "snippets.json").read_text(encoding="utf-8"))
+    return read_manifest(built.outdir / "snippets.json")
 
 
 def test_catalogue_has_thirty_controls_and_keeps_the_original_ids(built) -> None:
@@ -115,9 +116,9 @@ def test_uncertain_facts_are_marked_to_confirm(built) -> None:
 
 def test_procedures_with_a_command_are_tested(built) -> None:
     needs = built.needs
-    snippets = _manifest(built)["snippets"]
-    runnable = {s["need"] for s in snippets if s["need"] and not s["not_run"]}
-    not_run = {s["need"] for s in snippets if s["need"] and s["not_run"]}
+    snippets = _manifest(built).snippets
+    runnable = {s.need for s in snippets if s.need and not s.not_run}
+    not_run = {s.need for s in snippets if s.need and s.not_run}
     for nid in TESTED:
         assert needs[nid]["type"] == "procedure", nid
         assert not needs[nid].get("manual_reason"), f"{nid} claims a manual reason"
@@ -206,8 +207,8 @@ def test_seeded_policy_differs_from_the_page_baseline_only_by_the_drift(built) -
             if re.match(r"^serviceAccount:(service-)?[0-9]+@", member):
                 continue
             lines.add(f"{role} {re.sub(r'^serviceAccount:[0-9]+-compute@', 'serviceAccount:PROJECT_NUMBER-compute@', member)}")
-    snippet = next(s for s in _manifest(built)["snippets"] if s["need"] == "PROC_COMP_IAM_BASELINE" and "<<EOF" in s["text"])
-    body = snippet["text"].split("<<EOF\n", 1)[1].split("\n> EOF", 1)[0]
+    snippet = next(s for s in _manifest(built).snippets if s.need == "PROC_COMP_IAM_BASELINE" and "<<EOF" in s.text)
+    body = snippet.text.split("<<EOF\n", 1)[1].split("\n> EOF", 1)[0]
     baseline = {line[2:].replace("$PROJECT", project) for line in body.splitlines()}
     assert lines - baseline == {f"roles/editor serviceAccount:legacy-deploy@{project}.iam.gserviceaccount.com"}
     assert baseline <= lines

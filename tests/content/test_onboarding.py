@@ -8,7 +8,6 @@ test_manual_snippets.py; these tests check what makes that run meaningful.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 import cvplus_data
+from cvplus_handoff import read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_FUNCTIONS = ROOT / "tests" / "snippets" / "fixture" / "cvplus" / "functions"
@@ -92,12 +92,12 @@ def test_domain_logic_has_no_firebase_import() -> None:
 
 @pytest.fixture(scope="module")
 def manifest(built) -> dict:
-    return json.loads((built.outdir / "snippets.json").read_text(encoding="utf-8"))
+    return read_manifest(built.outdir / "snippets.json")
 
 
 def _lesson_snippets(manifest: dict, lesson: str, runnable: bool = True) -> list[dict]:
     docname = f"development/onboarding/{lesson}"
-    return [s for s in manifest["snippets"] if s["docname"] == docname and (not runnable or not s["not_run"])]
+    return [s for s in manifest.snippets if s.docname == docname and (not runnable or not s.not_run)]
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -105,38 +105,38 @@ def test_each_lesson_runs_from_a_fresh_fixture(manifest: dict, lesson: str) -> N
     docname = f"development/onboarding/{lesson}"
     if not _lesson_snippets(manifest, lesson):
         pytest.skip(f"{lesson} has no runnable snippet")
-    setup = manifest["pages"][docname]["setup"]
+    setup = manifest.pages[docname]["setup"]
     assert setup and setup[0].lstrip().startswith("cvplus-fixture "), f"{lesson}: setup does not lay out a fixture"
 
 
 def test_tutorial_covers_every_step(manifest: dict) -> None:
-    commands = "\n".join(s["text"] for s in _lesson_snippets(manifest, "local-environment"))
+    commands = "\n".join(s.text for s in _lesson_snippets(manifest, "local-environment"))
     url = (f"http://127.0.0.1:{FACTS['emulators']['functions']}/{FACTS['emulators']['project_id']}/"
            f"{FACTS['region']}/healthCheck")
     for step in ("$ node --version", "$ firebase --version", "$ cd cvplus", "$ npm run build",
                  "functions/.secret.local", "firebase emulators:start --only auth,functions,hosting",
                  f"$ curl -s {url}", "$ npm test"):
         assert step in commands, f"the tutorial has no runnable step with {step!r}"
-    manual = "\n".join(s["text"] for s in _lesson_snippets(manifest, "local-environment", runnable=False)
-                       if s["not_run"])
+    manual = "\n".join(s.text for s in _lesson_snippets(manifest, "local-environment", runnable=False)
+                       if s.not_run)
     assert "git clone --recurse-submodules" in manual and "npm ci" in manual
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_runnable_lessons_use_only_the_emulators_without_java(manifest: dict, lesson: str) -> None:
     for snippet in _lesson_snippets(manifest, lesson):
-        for match in re.finditer(r"emulators:(?:start|exec)\b([^\n]*)", snippet["text"]):
+        for match in re.finditer(r"emulators:(?:start|exec)\b([^\n]*)", snippet.text):
             only = re.search(r"--only\s+(\S+)", match.group(1))
-            assert only, f"{snippet['source']}:{snippet['line']}: start the emulators with --only"
+            assert only, f"{snippet.source}:{snippet.line}: start the emulators with --only"
             assert not set(only.group(1).split(",")) & {"firestore", "storage", "database"}, (
-                f"{snippet['source']}:{snippet['line']}: the sandbox has no Java for {only.group(1)}")
+                f"{snippet.source}:{snippet.line}: the sandbox has no Java for {only.group(1)}")
 
 
 def test_callable_examples_follow_the_callable_protocol(manifest: dict) -> None:
     callables = {n for n, spec in FACTS["functions"].items() if spec["trigger"] == "callable"}
     calls = 0
     for snippet in _lesson_snippets(manifest, "api-examples"):
-        for command in re.split(r"\n\$ ", snippet["text"]):
+        for command in re.split(r"\n\$ ", snippet.text):
             target = re.search(r'\$FUNCTIONS/(\w+)"', command)
             if not target or target.group(1) not in callables:
                 continue
@@ -151,7 +151,7 @@ def test_tested_procedures_have_runnable_steps_and_no_manual_reason(built, manif
     for need_id, lesson in TESTED_PROCEDURES.items():
         assert need_id in needs, need_id
         assert not needs[need_id].get("manual_reason"), f"{need_id} still carries a manual reason"
-        assert [s for s in _lesson_snippets(manifest, lesson) if s["need"] == need_id], need_id
+        assert [s for s in _lesson_snippets(manifest, lesson) if s.need == need_id], need_id
 
 
 @pytest.mark.parametrize("docname", ["development/onboarding/index", "deployment/business-operations-guide"])

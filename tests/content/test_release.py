@@ -44,6 +44,7 @@ render = _load("cvplus_config_render", CONFIG / "render.py")
 if str(STANDINS) not in sys.path:
     sys.path.insert(0, str(STANDINS))
 import standin  # noqa: E402
+from cvplus_handoff import read_manifest
 
 release_behaviours = _load("standin_behaviours_release_under_test", STANDINS / "behaviours" / "release.py")
 
@@ -262,13 +263,13 @@ def test_release_gate_refuses_to_decide_without_numbers(gate: Path, args: list[s
 # -- the built guide: the release scenario and the checklist ---------------------------------
 
 def _guide_snippets(built) -> list[dict]:
-    manifest = json.loads((built.outdir / "snippets.json").read_text(encoding="utf-8"))
-    return sorted((s for s in manifest["snippets"] if s["docname"] == GUIDE), key=lambda s: s["line"])
+    manifest = read_manifest(built.outdir / "snippets.json")
+    return sorted((s for s in manifest.snippets if s.docname == GUIDE), key=lambda s: s.line)
 
 
 def test_the_guide_runs_the_release_scenario_in_order(built) -> None:
     """staging deploy -> GO -> production promote -> NO-GO -> rollback -> GO -> unpin."""
-    snippets = [s for s in _guide_snippets(built) if not s["not_run"]]
+    snippets = [s for s in _guide_snippets(built) if not s.not_run]
     steps = [
         ("staging deploy", "PROC_DEPLOY_STAGING", "deploy_function_batches staging"),
         ("staging GO", "PROC_DEPLOY_STAGING", "\nGO"),
@@ -281,14 +282,14 @@ def test_the_guide_runs_the_release_scenario_in_order(built) -> None:
     ]
     positions = []
     for label, need, marker in steps:
-        found = [i for i, s in enumerate(snippets) if s["need"] == need and marker in s["text"]]
+        found = [i for i, s in enumerate(snippets) if s.need == need and marker in s.text]
         assert found, f"{label}: no runnable snippet of {need} contains {marker!r}"
         positions.append(found[0])
     assert positions == sorted(positions), dict(zip([s[0] for s in steps], positions))
 
 
 def test_every_procedure_of_the_guide_is_tested(built) -> None:
-    runnable = {s["need"] for s in _guide_snippets(built) if not s["not_run"]}
+    runnable = {s.need for s in _guide_snippets(built) if not s.not_run}
     procedures = {k for k, n in built.needs.items() if n["docname"] == GUIDE and n["type"] == "procedure"}
     assert procedures and procedures <= runnable, sorted(procedures - runnable)
 

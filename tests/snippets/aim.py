@@ -112,7 +112,7 @@ def unaimed(snippet: dict, page_text: str) -> list[str]:
         why = problem(tool, command, page_text)
         if why:
             offset = origin[index] if index < len(origin) else 1
-            findings.append(f"{snippet['source']}:{snippet['line'] + offset}: {why}: {command.strip()}")
+            findings.append(f"{snippet.source}:{snippet.line + offset}: {why}: {command.strip()}")
     return findings
 
 

@@ -28,23 +28,23 @@ def _lines(snippet: dict) -> list[tuple[str, int]]:
         text = re.sub(r"\s+", " ", line.split(" # ")[0]).strip()
         if not text or text.startswith("#") or TRIVIAL.match(text):
             continue
-        out.append((text, snippet["line"] + (origin[index] if index < len(origin) else 1)))
+        out.append((text, snippet.line + (origin[index] if index < len(origin) else 1)))
     return out
 
 
 def _owner(snippet: dict) -> str:
-    return snippet.get("need") or f"{snippet['source']}:{snippet['line']}"
+    return snippet.need or f"{snippet.source}:{snippet.line}"
 
 
 def duplicated(snippets: list[dict]) -> list[str]:
     seen: dict[tuple[str, ...], tuple[str, str, int]] = {}
     findings: list[str] = []
     reported: set[tuple[str, str]] = set()
-    for snippet in sorted(snippets, key=lambda s: (s["source"], s["line"])):
+    for snippet in sorted(snippets, key=lambda s: (s.source, s.line)):
         lines = _lines(snippet)
         for start in range(len(lines) - MIN_RUN + 1):
             run = tuple(text for text, _ in lines[start:start + MIN_RUN])
-            here = (_owner(snippet), snippet["source"], lines[start][1])
+            here = (_owner(snippet), snippet.source, lines[start][1])
             first = seen.setdefault(run, here)
             if first[0] == here[0]:
                 continue

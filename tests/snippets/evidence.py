@@ -1,5 +1,7 @@
 """The snippet manifest, the evidence file the next build reads, and the
-evidence ledger each run appends to.
+evidence ledger each run appends to. Their records and files belong to
+cvplus_handoff (Snippet, Result, LedgerRecord); this module decides when
+they are read and written during a pytest session.
 
 A result record carries ``run`` (the id of the pytest session that
 produced it, shared by all xdist shards), ``shard``, ``environment``
@@ -22,12 +24,15 @@ from pathlib import Path
 
 import pytest
 
+from cvplus_handoff import (HandoffError, LedgerRecord, Manifest, Result, Snippet, manifest_sources,
+                            merge_results, read_manifest, read_results, read_sessions, write_results,
+                            write_sessions)
 from manual_build import ROOT, run_build
 
 RESULTS = Path(os.environ.get("CVPLUS_EVIDENCE", ROOT / "build" / "evidence" / "results.json"))
 LEDGER = RESULTS.with_name("ledger.jsonl")
 HARNESS_PROVENANCE = "sandbox harness tests/snippets (bubblewrap); CLI answers per tests/snippets/world.py"
-_results: list[dict] = []
+_results: list[Result] = []
 
 
 def run_id() -> str:
@@ -52,10 +57,11 @@ def manifest_is_current(manifest: Path, root: Path = ROOT) -> bool:
     """True when ``manifest`` was built from the sources now on disk."""
     from cvplus_sources import sources_digest
 
-    if not manifest.is_file():
+    try:
+        recorded = manifest_sources(manifest)
+    except HandoffError:  # a manifest of another shape: rebuilt like an old one
         return False
-    recorded = json.loads(manifest.read_text(encoding="utf-8")).get("sources")
-    return recorded == sources_digest(root)
+    return recorded is not None and recorded == sources_digest(root)
 
 
 def manifest_path() -> Path:
@@ -80,12 +86,15 @@ def manifest_path() -> Path:
     return manifest
 
 
-def load_manifest() -> dict:
-    return json.loads(manifest_path().read_text(encoding="utf-8"))
+def load_manifest() -> Manifest:
+    try:
+        return read_manifest(manifest_path())
+    except HandoffError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
-def snippet_test_id(snippet: dict) -> str:
-    return f"{snippet['docname']}::{snippet['need'] or 'page'}::L{snippet['line']}"
+def snippet_test_id(snippet: Snippet) -> str:
+    return snippet.test_id
 
 
 def firebase_tools_version() -> str:
@@ -128,13 +137,13 @@ def ran_against(text: str, cloud: dict | None, standin: bool = False) -> list[st
     return labels
 
 
-def record(entry: dict) -> None:
-    entry["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    entry["run"] = run_id()
-    entry["shard"] = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    entry.setdefault("environment", "sandbox")
-    entry.setdefault("provenance", HARNESS_PROVENANCE)
-    _results.append(entry)
+def record(result: Result) -> None:
+    result.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    result.run = run_id()
+    result.shard = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    result.environment = result.environment or "sandbox"
+    result.provenance = result.provenance or HARNESS_PROVENANCE
+    _results.append(result)
 
 
 def session_start() -> None:
@@ -164,12 +173,8 @@ def _needs() -> dict:
     return _NEEDS
 
 
-def ledger_record(result: dict, commit_id: str) -> dict:
-    return {"run": result["run"], "shard": result["shard"], "procedure": result.get("need") or "",
-            "controls": _controls_of(result.get("need") or ""), "snippet": result["id"],
-            "source": f"{result.get('source')}:{result.get('line')}", "sha256": result["sha256"],
-            "commit": commit_id, "environment": result["environment"], "provenance": result["provenance"],
-            "time": result["finished"], "result": result["outcome"], "finding": result.get("finding", "")}
+def ledger_record(result: Result, commit_id: str) -> LedgerRecord:
+    return LedgerRecord.of(result, _controls_of(result.need), commit_id)
 
 
 def session_finish(logxml=None) -> None:
@@ -180,34 +185,29 @@ def session_finish(logxml=None) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if _results:
-        part = RESULTS.with_name(f"results.{worker or 'main'}.json")
-        part.write_text(json.dumps({"results": _results}, indent=1), encoding="utf-8")
+        write_results(RESULTS.with_name(f"results.{worker or 'main'}.json"), _results, sort=False)
     if worker:
         return
-    fresh = [r for part in sorted(RESULTS.parent.glob("results.*.json"))
-             for r in json.loads(part.read_text(encoding="utf-8"))["results"]]
+    fresh = [r for part in sorted(RESULTS.parent.glob("results.*.json")) for r in read_results(part)]
     if not fresh:
         return
     from cvplus_ledger import append, head
 
     commit_id = commit()
-    fresh.sort(key=lambda r: (r["id"], r["finished"]))
+    fresh.sort(key=lambda r: (r.id, r.finished))
     for result, entry in zip(fresh, append(LEDGER, [ledger_record(r, commit_id) for r in fresh])):
-        result["ledger"] = entry["hash"]
+        result.ledger = entry.hash
     if logxml is not None:
         count, digest = head(LEDGER)
         logxml.add_global_property("run", run_id())
         logxml.add_global_property("ledger_records", str(count))
         logxml.add_global_property("ledger_head", digest)
-    old = json.loads(RESULTS.read_text(encoding="utf-8"))["results"] if RESULTS.is_file() else []
-    ran = {r["id"] for r in fresh}
-    merged = [r for r in old if r["id"] not in ran] + fresh
-    RESULTS.write_text(json.dumps({"results": sorted(merged, key=lambda r: r["id"])}, indent=1), encoding="utf-8")
+    write_results(RESULTS, merge_results(read_results(RESULTS), fresh))
     for part in RESULTS.parent.glob("results.*.json"):
         part.unlink()
     import incremental
 
     sessions_file = RESULTS.with_name("sessions.json")
-    sessions = incremental.after_run(load_manifest(), incremental.load(sessions_file), fresh,
+    sessions = incremental.after_run(load_manifest(), read_sessions(sessions_file), fresh,
                                      incremental.world_digest(), run_id())
-    sessions_file.write_text(json.dumps(sessions, indent=1, sort_keys=True), encoding="utf-8")
+    write_sessions(sessions_file, sessions)

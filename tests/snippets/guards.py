@@ -63,11 +63,11 @@ POSITIONAL_PICK = re.compile(r"backups\s+list\b(?![^\n]*(--sort-by|sort_by\(\.sn
 
 def procedure_start(snippet: dict, lines: list[str]) -> int:
     """1-based line where the snippet's procedure (else its section) starts."""
-    if snippet.get("need"):
+    if snippet.need:
         for number, line in enumerate(lines, start=1):
-            if line.strip() == f":id: {snippet['need']}":
+            if line.strip() == f":id: {snippet.need}":
                 return number
-    for number in range(snippet["line"], 0, -1):
+    for number in range(snippet.line, 0, -1):
         if HEADING.match(lines[number - 1]):
             return number
     return 1
@@ -75,8 +75,8 @@ def procedure_start(snippet: dict, lines: list[str]) -> int:
 
 def _earlier(snippet: dict, page_snippets: list[dict]) -> str:
     """Text of the blocks of the same procedure shown before this one."""
-    same = [s for s in page_snippets if s["line"] < snippet["line"] and
-            (s.get("need") == snippet.get("need") if snippet.get("need") else True)]
+    same = [s for s in page_snippets if s.line < snippet.line and
+            (s.need == snippet.need if snippet.need else True)]
     return "\n".join(script_of(s)[0] for s in same)
 
 
@@ -90,13 +90,13 @@ def unguarded(snippet: dict, page_snippets: list[dict], page_lines: list[str]) -
     """Findings as ``source/page.md:LINE: message``."""
     script, origin = script_of(snippet)
     start = procedure_start(snippet, page_lines)
-    warned = any(ADMONITION.match(line) for line in page_lines[start - 1:snippet["line"]])
+    warned = any(ADMONITION.match(line) for line in page_lines[start - 1:snippet.line])
     earlier = _earlier(snippet, page_snippets)
     earlier_cmds = [c for _, _, c in commands(earlier)] if earlier else []
     found = commands(script)
     findings = []
     for position, (index, tool, command) in enumerate(found):
-        where = f"{snippet['source']}:{snippet['line'] + (origin[index] if index < len(origin) else 1)}"
+        where = f"{snippet.source}:{snippet.line + (origin[index] if index < len(origin) else 1)}"
         text = re.sub(r"\s+", " ", command.strip())
         before_cmds = earlier_cmds + [c for _, _, c in found[:position]]
         before_text = earlier + "\n" + "\n".join(script.splitlines()[:index]) + "\n" + script.splitlines()[index][
@@ -121,6 +121,6 @@ def unguarded(snippet: dict, page_snippets: list[dict], page_lines: list[str]) -
             break
     for number, line in enumerate(script.splitlines()):
         if POSITIONAL_PICK.search(line):
-            findings.append(f"{snippet['source']}:{snippet['line'] + origin[number]}: picks a backup by its position "
+            findings.append(f"{snippet.source}:{snippet.line + origin[number]}: picks a backup by its position "
                             "in a list; choose it by snapshotTime (--sort-by or jq sort_by(.snapshotTime))")
     return findings

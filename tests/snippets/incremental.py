@@ -22,9 +22,12 @@ import hashlib
 import json
 import os
 import subprocess
+from dataclasses import asdict
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+
+from cvplus_handoff import OK_OUTCOMES, Manifest, Result, Session
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -35,7 +38,6 @@ WORLD_PATHS = [
     ROOT / "source" / "_data" / "platform.yaml", ROOT / "source" / "_data" / "permissions.yaml",
     ROOT / "package-lock.json", ROOT / "pyproject.toml",
 ]
-OK = {"passed", "manual"}
 
 
 def _files(path: Path) -> list[Path]:
@@ -75,49 +77,43 @@ def world_digest() -> str:
     return h.hexdigest()
 
 
-def page_fingerprint(docname: str, manifest: dict, world: str) -> str:
-    page = manifest.get("pages", {}).get(docname, {})
+def page_fingerprint(docname: str, manifest: Manifest, world: str) -> str:
+    page = manifest.pages.get(docname)
     h = hashlib.sha256(world.encode())
-    h.update(json.dumps(page, sort_keys=True).encode())
-    requires = manifest.get("requires", {})
-    for s in manifest["snippets"]:
-        if s["docname"] == docname:
-            h.update(f"{s['id']}\0{s['sha256']}\0{s['not_run']}\0".encode())
-            # the IAM permissions the simulation grants while the block runs (its procedure's :requires:)
-            h.update(json.dumps(requires.get(s.get("need")) if s.get("need") else None).encode())
+    h.update(json.dumps(asdict(page) if page else {}, sort_keys=True).encode())
+    for s in manifest.of_page(docname):
+        h.update(f"{s.id}\0{s.sha256}\0{s.not_run}\0".encode())
+        # the IAM permissions the simulation grants while the block runs (its procedure's :requires:)
+        h.update(json.dumps(manifest.requires.get(s.need) if s.need else None).encode())
     return h.hexdigest()
 
 
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def unchanged_pages(manifest: dict, sessions: dict, results: dict, world: str) -> set[str]:
+def unchanged_pages(manifest: Manifest, sessions: dict[str, Session], results: list[Result], world: str) -> set[str]:
     """Pages whose last complete, all-passing run had today's fingerprint and
     whose results are all still in results.json."""
-    by_id = {r["id"]: r for r in results.get("results", [])}
+    by_id = {r.id: r for r in results}
     keep = set()
     for docname, entry in sessions.items():
-        ids = [s["id"] for s in manifest["snippets"] if s["docname"] == docname]
-        if not ids or entry.get("fingerprint") != page_fingerprint(docname, manifest, world):
+        ids = [s.id for s in manifest.of_page(docname)]
+        if not ids or entry.fingerprint != page_fingerprint(docname, manifest, world):
             continue
-        if all(by_id.get(i, {}).get("outcome") in OK for i in ids):
+        if all(i in by_id and by_id[i].outcome in OK_OUTCOMES for i in ids):
             keep.add(docname)
     return keep
 
 
-def after_run(manifest: dict, sessions: dict, fresh: list[dict], world: str, run: str) -> dict:
+def after_run(manifest: Manifest, sessions: dict[str, Session], fresh: list[Result], world: str,
+              run: str) -> dict[str, Session]:
     """sessions.json after a run: a page that ran completely and passed gets
     its fingerprint; a page with any failure, or run only in part, loses it."""
     ran: dict[str, dict[str, str]] = {}
     for r in fresh:
-        docname = r["id"].rsplit(":", 1)[0]
-        ran.setdefault(docname, {})[r["id"]] = r["outcome"]
+        ran.setdefault(r.docname, {})[r.id] = r.outcome
     updated = dict(sessions)
     for docname, outcomes in ran.items():
-        ids = {s["id"] for s in manifest["snippets"] if s["docname"] == docname}
-        if ids and ids <= set(outcomes) and all(outcomes[i] in OK for i in ids):
-            updated[docname] = {"fingerprint": page_fingerprint(docname, manifest, world), "run": run}
+        ids = {s.id for s in manifest.of_page(docname)}
+        if ids and ids <= set(outcomes) and all(outcomes[i] in OK_OUTCOMES for i in ids):
+            updated[docname] = Session(page_fingerprint(docname, manifest, world), run)
         else:
             updated.pop(docname, None)
     return updated

@@ -15,12 +15,12 @@ EXCLUDED = ["SC2164",  # cd without '|| exit': a reader sees the failure
 
 def script_of(snippet: dict) -> tuple[str, list[int]]:
     """The snippet as a bash script, and each script line's page offset."""
-    if snippet["mode"] == "script":
-        lines = snippet["text"].splitlines()
+    if snippet.mode == "script":
+        lines = snippet.text.splitlines()
         return "\n".join(lines) + "\n", list(range(1, len(lines) + 1))
     body: list[str] = []
     origin: list[int] = []
-    for step in parse(snippet["text"]):
+    for step in parse(snippet.text):
         for offset, line in enumerate(step.command.splitlines()):
             body.append(line)
             origin.append(step.line + offset)
@@ -35,5 +35,5 @@ def shellcheck(snippet: dict) -> list[str]:
     findings = []
     for item in json.loads(proc.stdout or "[]"):
         offset = origin[item["line"] - 1] if 0 < item["line"] <= len(origin) else 1
-        findings.append(f"{snippet['source']}:{snippet['line'] + offset}: SC{item['code']} ({item['level']}): {item['message']}")
+        findings.append(f"{snippet.source}:{snippet.line + offset}: SC{item['code']} ({item['level']}): {item['message']}")
     return findings

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cloudsim import log as cloudlog
+from cvplus_handoff import PageHooks, Snippet
 from cvplus_transcript import matches, parse, diff
 from sandbox import Sandbox
 
@@ -22,13 +23,13 @@ class Verdict:
     cloud: dict | None = None   # the simulated Google APIs' request-log summary for this snippet
 
 
-def grant_of(snippet: dict, requires: dict[str, list[str]]) -> list[str]:
+def grant_of(snippet: Snippet, requires: dict[str, list[str]]) -> list[str]:
     """The IAM permissions the simulated caller holds while the snippet runs: its procedure's
     ``:requires:`` (nothing for a block outside any procedure, nothing for ``none``)."""
-    return [p for p in requires.get(snippet["need"], []) if p != "none"] if snippet["need"] else []
+    return [p for p in requires.get(snippet.need, []) if p != "none"] if snippet.need else []
 
 
-def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOUT,
+def run_snippet(snippet: Snippet, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOUT,
                 requires: dict[str, list[str]] | None = None) -> Verdict:
     """Run and judge one snippet; note which simulated endpoints it reached.
 
@@ -36,7 +37,7 @@ def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOU
     holds exactly its procedure's permissions while it runs; without, the grant is left as it is.
     """
     if requires is not None:
-        sandbox.grant(snippet["need"] or None, grant_of(snippet, requires))
+        sandbox.grant(snippet.need or None, grant_of(snippet, requires))
     start = cloudlog.lines(sandbox.cloud_log)
     verdict = _run(snippet, sandbox, timeout)
     verdict.cloud = cloudlog.summary(sandbox.cloud_log, start) or None
@@ -45,21 +46,21 @@ def run_snippet(snippet: dict, sandbox: Sandbox, timeout: float = DEFAULT_TIMEOU
     return verdict
 
 
-def where(snippet: dict, offset: int = 1) -> str:
+def where(snippet: Snippet, offset: int = 1) -> str:
     """``source/page.md:LINE`` of a line of the snippet (1 = first code line)."""
-    return f"{snippet['source']}:{snippet['line'] + offset}"
+    return snippet.where(offset)
 
 
-def _run(snippet: dict, sandbox: Sandbox, timeout: float) -> Verdict:
-    if snippet["mode"] == "script":
-        result = sandbox.run(snippet["text"], timeout=timeout)
+def _run(snippet: Snippet, sandbox: Sandbox, timeout: float) -> Verdict:
+    if snippet.mode == "script":
+        result = sandbox.run(snippet.text, timeout=timeout)
         if result.timed_out:
-            return Verdict(False, f"{where(snippet)}: script timed out after {timeout:g} s\n{snippet['text']}\n--- output\n{result.output}")
+            return Verdict(False, f"{where(snippet)}: script timed out after {timeout:g} s\n{snippet.text}\n--- output\n{result.output}")
         if result.status != 0:
             return Verdict(False, f"{where(snippet)}: script exited {result.status}, expected 0\n"
-                                  f"{snippet['text']}\n--- output\n{result.output}")
+                                  f"{snippet.text}\n--- output\n{result.output}")
         return Verdict(True)
-    for step in parse(snippet["text"]):
+    for step in parse(snippet.text):
         result = sandbox.run(step.command, timeout=timeout)
         place = where(snippet, step.line)
         if result.timed_out:
@@ -77,7 +78,7 @@ def _run(snippet: dict, sandbox: Sandbox, timeout: float) -> Verdict:
 class Sessions:
     """One sandbox per page, created on first use with the page's setup."""
 
-    def __init__(self, root: Path, pages: dict, path_dirs: list[Path] | None = None,
+    def __init__(self, root: Path, pages: dict[str, PageHooks], path_dirs: list[Path] | None = None,
                  extra_env: dict[str, str] | None = None, cloud: bool = True,
                  standin_pages: dict[str, str] | None = None, standin_path_dirs: list[Path] | None = None,
                  simulated_standin_pages: set[str] | None = None, prepare_home=None):
@@ -103,29 +104,29 @@ class Sessions:
             self.open[docname] = box
             if self.prepare_home:
                 self.prepare_home(box.home)
-            for code in self.pages.get(docname, {}).get("setup", []):
+            for code in hooks.setup if (hooks := self.pages.get(docname)) else []:
                 result = box.run(code, timeout=SETUP_TIMEOUT)
                 if result.status != 0:
                     self.setup_failures[docname] = f"hidden setup of {docname} exited {result.status}:\n{result.output}"
         return self.open[docname]
 
-    def mark_ran(self, snippet: dict) -> None:
-        self.ran.setdefault(snippet["docname"], set()).add(snippet["id"])
+    def mark_ran(self, snippet: Snippet) -> None:
+        self.ran.setdefault(snippet.docname, set()).add(snippet.id)
 
-    def catch_up(self, snippet: dict, page_snippets: list[dict], requires: dict[str, list[str]] | None = None) -> str:
+    def catch_up(self, snippet: Snippet, page_snippets: list[Snippet], requires: dict[str, list[str]] | None = None) -> str:
         """Run, in page order and without judging them as tests, the blocks
         of the page before ``snippet`` that this session has not run (a
         ``-k`` selection skipped them), so the block runs in the state its
         page leaves it in. Returns why an earlier block failed, else ""."""
-        box = self.get(snippet["docname"])
-        done = self.ran.setdefault(snippet["docname"], set())
+        box = self.get(snippet.docname)
+        done = self.ran.setdefault(snippet.docname, set())
         for earlier in page_snippets:
-            if earlier["id"] == snippet["id"]:
+            if earlier.id == snippet.id:
                 break
-            if earlier["id"] in done or earlier["not_run"]:
+            if earlier.id in done or earlier.not_run:
                 continue
             verdict = run_snippet(earlier, box, requires=requires)
-            done.add(earlier["id"])
+            done.add(earlier.id)
             if not verdict.passed:
                 return verdict.message
         return ""
@@ -133,6 +134,6 @@ class Sessions:
     def close(self) -> None:
         for docname, box in self.open.items():
             box.grant(None, "*")  # the hidden cleanup, like the setup, is the harness's, not the reader's
-            for code in self.pages.get(docname, {}).get("cleanup", []):
+            for code in hooks.cleanup if (hooks := self.pages.get(docname)) else []:
                 box.run(code, timeout=DEFAULT_TIMEOUT)
             box.close()

@@ -13,6 +13,8 @@ run with an error.
 
 from __future__ import annotations
 
+from cvplus_handoff import Manifest, Result
+
 
 class ShardError(ValueError):
     pass
@@ -28,16 +30,15 @@ def parse(spec: str) -> tuple[int, int]:
     return k, n
 
 
-def page_weights(manifest: dict, results: dict) -> dict[str, float]:
+def page_weights(manifest: Manifest, results: list[Result]) -> dict[str, float]:
     """Seconds each page took in the recorded results, else its snippet count."""
     seconds: dict[str, float] = {}
     counts: dict[str, int] = {}
-    for s in manifest["snippets"]:
-        counts[s["docname"]] = counts.get(s["docname"], 0) + 1
-    for r in results.get("results", []):
-        if "seconds" in r:
-            page = r["id"].rsplit(":", 1)[0]
-            seconds[page] = seconds.get(page, 0.0) + float(r["seconds"])
+    for s in manifest.snippets:
+        counts[s.docname] = counts.get(s.docname, 0) + 1
+    for r in results:
+        if r.seconds is not None:
+            seconds[r.docname] = seconds.get(r.docname, 0.0) + float(r.seconds)
     return {page: seconds.get(page, float(count)) for page, count in counts.items()}
 
 

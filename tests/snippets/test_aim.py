@@ -10,17 +10,18 @@ import pytest
 from aim import hidden_selection, unaimed
 from evidence import load_manifest, snippet_test_id
 from manual_build import ROOT
+from cvplus_handoff import Snippet
 
 MANIFEST = load_manifest()
-SNIPPETS = MANIFEST["snippets"]
+SNIPPETS = MANIFEST.snippets
 VISIBLE: dict[str, str] = {}
 for _s in SNIPPETS:
-    VISIBLE[_s["docname"]] = VISIBLE.get(_s["docname"], "") + _s["text"] + "\n"
+    VISIBLE[_s.docname] = VISIBLE.get(_s.docname, "") + _s.text + "\n"
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=[snippet_test_id(s) for s in SNIPPETS])
 def test_every_command_names_its_project(snippet: dict) -> None:
-    findings = unaimed(snippet, VISIBLE[snippet["docname"]])
+    findings = unaimed(snippet, VISIBLE[snippet.docname])
     assert not findings, "\n".join(findings)
 
 
@@ -30,8 +31,8 @@ def test_no_hidden_setup_selects_a_project() -> None:
     assert not findings, "\n".join(findings)
 
 
-def _snippet(text: str, mode: str = "console") -> dict:
-    return {"source": "source/demo.md", "line": 10, "mode": mode, "text": text}
+def _snippet(text: str, mode: str = "console") -> Snippet:
+    return Snippet("demo", 10, source="source/demo.md", mode=mode, text=text)
 
 
 # -- fault tests: each bad case is named with its file and line ---------------

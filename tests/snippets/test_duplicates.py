@@ -4,18 +4,18 @@ by another page's session from its one block (tests/snippets/shared_blocks.py)."
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from cvplus_handoff import Manifest, Snippet, write_manifest
 from duplicates import duplicated
 from evidence import load_manifest
 from shared_blocks import defining_blocks
 
 HERE = Path(__file__).resolve().parent
-SNIPPETS = load_manifest()["snippets"]
+SNIPPETS = load_manifest().snippets
 HELPERS = ["deploy_batches", "anthropic_probe", "elevenlabs_probe", "elevenlabs_quota", "webhook_delivery",
            "secret_users"]
 
@@ -26,7 +26,7 @@ def test_no_procedure_body_is_written_twice() -> None:
 
 
 def test_each_shared_helper_is_defined_by_exactly_one_block() -> None:
-    where = {name: [f"{b['source']}:{b['line']}" for b in defining_blocks(SNIPPETS, name)] for name in HELPERS}
+    where = {name: [f"{b.source}:{b.line}" for b in defining_blocks(SNIPPETS, name)] for name in HELPERS}
     assert all(len(found) == 1 for found in where.values()), where
 
 
@@ -34,8 +34,9 @@ BATCH = ("deploy_all() {\n  local first=1 batch\n  while read -r batch; do\n    
          "    first=0\n    firebase deploy -P \"$PROJECT\" --only \"$batch\"\n  done < names.txt\n}\n")
 
 
-def _block(source: str, line: int, need: str, text: str, mode: str = "script") -> dict:
-    return {"source": source, "line": line, "need": need, "mode": mode, "text": text, "not_run": "", "id": f"{source}:{line}"}
+def _block(source: str, line: int, need: str, text: str, mode: str = "script") -> Snippet:
+    return Snippet(Path(source).stem, line, id=f"{source}:{line}", source=source, need=need, mode=mode, text=text,
+                   language="console" if mode == "console" else "bash")
 
 
 def test_fault_a_copied_helper_fails_at_the_copy() -> None:
@@ -61,9 +62,9 @@ def test_different_procedures_sharing_two_lines_pass() -> None:
     assert duplicated([a, b]) == []
 
 
-def _run_shared(tmp_path: Path, snippets: list[dict], *names: str) -> subprocess.CompletedProcess:
+def _run_shared(tmp_path: Path, snippets: list[Snippet], *names: str) -> subprocess.CompletedProcess:
     manifest = tmp_path / "snippets.json"
-    manifest.write_text(json.dumps({"snippets": snippets}), encoding="utf-8")
+    write_manifest(manifest, Manifest(snippets))
     return subprocess.run([sys.executable, str(HERE / "shared_blocks.py"), *names], capture_output=True, text=True,
                           env={**os.environ, "CVPLUS_SNIPPETS": str(manifest)})
 

@@ -19,8 +19,8 @@ from evidence import load_manifest
 from sandbox import Sandbox
 
 pytestmark = pytest.mark.slow
-SNIPPETS = load_manifest()["snippets"]
-DESTROYS = [s for s in SNIPPETS if "functions:secrets:destroy" in s["text"] and not s["not_run"]]
+SNIPPETS = load_manifest().snippets
+DESTROYS = [s for s in SNIPPETS if "functions:secrets:destroy" in s.text and not s.not_run]
 ALIASES = {"cvplus-staging": "staging", "cvplus-production": "prod", "$PROJECT": "staging", '"$PROJECT"': "staging"}
 
 
@@ -34,14 +34,14 @@ def _box(tmp_path) -> Sandbox:
 
 
 def _commands(snippet: dict) -> list[str]:
-    return [snippet["text"]] if snippet["mode"] == "script" else [step.command for step in parse(snippet["text"])]
+    return [snippet.text] if snippet.mode == "script" else [step.command for step in parse(snippet.text)]
 
 
 def _destroy_in_unsafe_world(destroy: dict, tmp_path, line: str | None = None):
     """Run the page's helpers, check and destroy line where every function is
     still bound to the version; return (result, secrets:get output, version)."""
-    match = re.search(r"functions:secrets:destroy (\w+)@(\d+) --force -P (\S+)", destroy["text"])
-    assert match, destroy["text"]
+    match = re.search(r"functions:secrets:destroy (\w+)@(\d+) --force -P (\S+)", destroy.text)
+    assert match, destroy.text
     key, version, alias = match.group(1), int(match.group(2)), ALIASES.get(match.group(3), match.group(3))
     box = _box(tmp_path)
     box.run('eval "$(cvplus-snippet secret_users)"', timeout=60)  # as the pages' hidden setup does
@@ -53,9 +53,9 @@ def _destroy_in_unsafe_world(destroy: dict, tmp_path, line: str | None = None):
     prepared = box.run(setup, timeout=120)
     assert prepared.status == 0, prepared.output
     # the page's own helpers and its check, as the reader runs them before the destroy
-    same = [s for s in SNIPPETS if s["docname"] == destroy["docname"] and s["line"] < destroy["line"] and not s["not_run"]]
+    same = [s for s in SNIPPETS if s.docname == destroy.docname and s.line < destroy.line and not s.not_run]
     for block in same:
-        if block["mode"] == "script" and re.search(r"^\s*\w+\(\) \{", block["text"], re.M) or "bound.txt" in block["text"]:
+        if block.mode == "script" and re.search(r"^\s*\w+\(\) \{", block.text, re.M) or "bound.txt" in block.text:
             for command in _commands(block):
                 box.run(command, timeout=120)
     line = line or next(c for c in _commands(destroy) if "functions:secrets:destroy" in c)
@@ -65,10 +65,10 @@ def _destroy_in_unsafe_world(destroy: dict, tmp_path, line: str | None = None):
     return result, state, version
 
 
-@pytest.mark.parametrize("destroy", DESTROYS, ids=[f"{s['source']}:{s['line']}" for s in DESTROYS])
+@pytest.mark.parametrize("destroy", DESTROYS, ids=[f"{s.source}:{s.line}" for s in DESTROYS])
 def test_fault_secret_destroy_refuses_while_a_function_reads_the_version(destroy: dict, tmp_path) -> None:
     refused, state, version = _destroy_in_unsafe_world(destroy, tmp_path)
-    assert refused.status != 0, f"{destroy['source']}:{destroy['line']}: destroyed a version still in use\n{refused.output}"
+    assert refused.status != 0, f"{destroy.source}:{destroy.line}: destroyed a version still in use\n{refused.output}"
     assert f"still reads version {version}" in refused.output, refused.output
     assert re.search(rf"^{version}\s+ENABLED", state, re.M), state
 
@@ -83,7 +83,7 @@ def test_without_the_guard_the_same_world_loses_the_version(tmp_path) -> None:
     assert re.search(rf"^{version}\s+DESTROYED", state, re.M), state
 
 
-LIVE_IMPORT = next(s for s in SNIPPETS if 'CONFIRM_LIVE_IMPORT' in s["text"] and "firestore import" in s["text"])
+LIVE_IMPORT = next(s for s in SNIPPETS if 'CONFIRM_LIVE_IMPORT' in s.text and "firestore import" in s.text)
 
 
 def test_fault_live_import_guard_stops_without_confirmation(tmp_path) -> None:

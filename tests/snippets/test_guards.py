@@ -10,17 +10,18 @@ import pytest
 from evidence import load_manifest, snippet_test_id
 from guards import unguarded
 from manual_build import ROOT
+from cvplus_handoff import Snippet
 
-SNIPPETS = load_manifest()["snippets"]
+SNIPPETS = load_manifest().snippets
 BY_PAGE: dict[str, list[dict]] = {}
 for _s in SNIPPETS:
-    BY_PAGE.setdefault(_s["docname"], []).append(_s)
+    BY_PAGE.setdefault(_s.docname, []).append(_s)
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=[snippet_test_id(s) for s in SNIPPETS])
 def test_destructive_commands_are_guarded(snippet: dict) -> None:
-    lines = (ROOT / snippet["source"]).read_text(encoding="utf-8").splitlines()
-    findings = unguarded(snippet, BY_PAGE[snippet["docname"]], lines)
+    lines = (ROOT / snippet.source).read_text(encoding="utf-8").splitlines()
+    findings = unguarded(snippet, BY_PAGE[snippet.docname], lines)
     assert not findings, "\n".join(findings)
 
 
@@ -40,8 +41,8 @@ def _page(*parts: str) -> tuple[list[str], list[dict]]:
         if line == "```console":
             start = number
         elif line == "```" and start:
-            snippets.append({"source": "source/demo.md", "line": start, "mode": "console", "need": "PROC_X",
-                             "text": "\n".join(lines[start:number - 1]) + "\n"})
+            snippets.append(Snippet("demo", start, source="source/demo.md", need="PROC_X",
+                                    text="\n".join(lines[start:number - 1]) + "\n"))
             start = None
     return lines, snippets
 

@@ -9,12 +9,12 @@ import pytest
 
 from runner import run_snippet
 from sandbox import Sandbox
+from cvplus_handoff import Snippet
 
 
-def snippet(text: str, mode: str = "console", line: int = 40) -> dict:
-    return {"id": f"demo:{line}", "docname": "demo", "source": "source/demo.md", "line": line,
-            "language": "console" if mode == "console" else "bash", "mode": mode, "need": "PROC_DEMO",
-            "text": text, "sha256": "x", "not_run": ""}
+def snippet(text: str, mode: str = "console", line: int = 40) -> Snippet:
+    return Snippet("demo", line, source="source/demo.md", language="console" if mode == "console" else "bash",
+                   mode=mode, need="PROC_DEMO", text=text, sha256="x")
 
 
 @pytest.fixture

@@ -7,14 +7,15 @@ import pytest
 
 import world
 from runner import run_snippet
+from cvplus_handoff import Snippet
 
 pytestmark = pytest.mark.slow
 PROJECT = "cvplus-dev"
 LIST = f"$ firebase functions:list -P {PROJECT} --json | jq -r '.result | length'\n5\n"
 
 
-def snippet(text: str, need: str) -> dict:
-    return {"mode": "console", "text": text, "source": "source/iam-fault.md", "line": 10, "need": need}
+def snippet(text: str, need: str) -> Snippet:
+    return Snippet("iam-fault", 10, source="source/iam-fault.md", need=need, text=text)
 
 
 @pytest.fixture(scope="module")

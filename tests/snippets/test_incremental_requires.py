@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from cvplus_handoff import Manifest, PageHooks, Snippet
 from incremental import page_fingerprint
 
 
 def test_fault_a_changed_requires_changes_the_page_fingerprint():
-    manifest = {"pages": {"p": {"setup": [], "cleanup": []}},
-                "snippets": [{"docname": "p", "id": "p:1", "sha256": "x", "not_run": "", "need": "PROC_A"}],
-                "requires": {"PROC_A": ["cloudfunctions.functions.list"]}}
+    manifest = Manifest([Snippet("p", 1, sha256="x", need="PROC_A")], {"p": PageHooks()},
+                        {"PROC_A": ["cloudfunctions.functions.list"]})
     before = page_fingerprint("p", manifest, "world")
-    manifest["requires"]["PROC_A"] = []
+    manifest.requires["PROC_A"] = []
     assert page_fingerprint("p", manifest, "world") != before

@@ -11,8 +11,9 @@ import pytest
 from evidence import load_manifest, manifest_path, snippet_test_id
 from lint import shellcheck
 from secret_scan import PATTERNS, scan_text
+from cvplus_handoff import Snippet
 
-SNIPPETS = load_manifest()["snippets"]
+SNIPPETS = load_manifest().snippets
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=[snippet_test_id(s) for s in SNIPPETS])
@@ -22,7 +23,7 @@ def test_shellcheck(snippet: dict) -> None:
 
 
 def test_no_secret_in_snippets() -> None:
-    hits = [f"{s['source']}:{s['line'] + n}: {kind}" for s in SNIPPETS for n, kind in scan_text(s["text"])]
+    hits = [f"{s.source}:{s.line + n}: {kind}" for s in SNIPPETS for n, kind in scan_text(s.text)]
     assert not hits, "\n".join(hits)
 
 
@@ -58,7 +59,7 @@ def test_placeholders_pass(placeholder: str) -> None:
 
 
 def test_shellcheck_maps_findings_to_page_lines() -> None:
-    snippet = {"source": "source/demo.md", "line": 10, "mode": "console",
-               "text": "$ echo ok\nok\n$ for f in $(ls *.txt); do echo $f; done\n"}
+    snippet = Snippet("demo", 10, source="source/demo.md",
+                      text="$ echo ok\nok\n$ for f in $(ls *.txt); do echo $f; done\n")
     findings = shellcheck(snippet)
     assert findings and all(f.startswith("source/demo.md:13: SC") for f in findings), findings

@@ -13,21 +13,22 @@ import time
 
 import pytest
 
+from cvplus_handoff import Result, Snippet
 from evidence import load_manifest, ran_against, record, snippet_test_id
 import world
 from runner import Sessions, run_snippet
 
 MANIFEST = load_manifest()
-SNIPPETS = MANIFEST["snippets"]
-REQUIRES = MANIFEST.get("requires", {})  # procedure -> the IAM permissions the simulation grants it
-PAGE_SNIPPETS: dict[str, list[dict]] = {}
+SNIPPETS = MANIFEST.snippets
+REQUIRES = MANIFEST.requires  # procedure -> the IAM permissions the simulation grants it
+PAGE_SNIPPETS: dict[str, list[Snippet]] = {}
 for _s in SNIPPETS:
-    PAGE_SNIPPETS.setdefault(_s["docname"], []).append(_s)
+    PAGE_SNIPPETS.setdefault(_s.docname, []).append(_s)
 
 
 @pytest.fixture(scope="session")
 def sessions(tmp_path_factory: pytest.TempPathFactory):
-    sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"],
+    sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST.pages,
                         world.path_dirs(), world.sandbox_env(), standin_pages=world.standin_pages(),
                         standin_path_dirs=world.path_dirs(real_firebase=False), prepare_home=world.trap_home,
                         simulated_standin_pages=set(world.STANDIN_PAGES_WITH_SIMULATION))
@@ -39,33 +40,30 @@ def sessions(tmp_path_factory: pytest.TempPathFactory):
     "snippet",
     [pytest.param(s, id=snippet_test_id(s)) for s in SNIPPETS],  # one worker per page: tests/conftest.py
 )
-def test_snippet(snippet: dict, sessions: Sessions, record_property) -> None:
-    record_property("need", snippet["need"])
-    record_property("sha256", snippet["sha256"])
-    record_property("source", f"{snippet['source']}:{snippet['line']}")
+def test_snippet(snippet: Snippet, sessions: Sessions, record_property) -> None:
+    record_property("need", snippet.need)
+    record_property("sha256", snippet.sha256)
+    record_property("source", f"{snippet.source}:{snippet.line}")
     record_property("environment", "sandbox")
-    base = {"id": snippet["id"], "need": snippet["need"], "sha256": snippet["sha256"],
-            "source": snippet["source"], "line": snippet["line"], "finding": snippet.get("finding", "")}
-    if snippet["not_run"]:
-        record({**base, "outcome": "manual", "reason": snippet["not_run"]})
-        pytest.skip(f"not run: {snippet['not_run']}")
-    box = sessions.get(snippet["docname"])
-    if snippet["docname"] in sessions.setup_failures:
-        record({**base, "outcome": "failed"})
-        pytest.fail(sessions.setup_failures[snippet["docname"]])
-    earlier = sessions.catch_up(snippet, PAGE_SNIPPETS[snippet["docname"]], REQUIRES)
+    if snippet.not_run:
+        record(Result.of(snippet, "manual", reason=snippet.not_run))
+        pytest.skip(f"not run: {snippet.not_run}")
+    box = sessions.get(snippet.docname)
+    if snippet.docname in sessions.setup_failures:
+        record(Result.of(snippet, "failed"))
+        pytest.fail(sessions.setup_failures[snippet.docname])
+    earlier = sessions.catch_up(snippet, PAGE_SNIPPETS[snippet.docname], REQUIRES)
     if earlier:
-        pytest.fail(f"{snippet['source']}:{snippet['line']}: not judged (nothing recorded): an earlier block of "
-                    f"{snippet['docname']}, run first because the selection skipped it, failed:\n{earlier}",
+        pytest.fail(f"{snippet.source}:{snippet.line}: not judged (nothing recorded): an earlier block of "
+                    f"{snippet.docname}, run first because the selection skipped it, failed:\n{earlier}",
                     pytrace=False)
     started = time.monotonic()
     verdict = run_snippet(snippet, box, requires=REQUIRES)
     seconds = round(time.monotonic() - started, 2)  # shards are balanced by these (tests/snippets/shards.py)
     sessions.mark_ran(snippet)
-    ran = {"seconds": seconds, "ran_against": ran_against(snippet["text"], verdict.cloud,
-                                      standin=snippet["docname"] in sessions.standin_pages)}
-    if verdict.cloud:
-        ran["cloud"] = verdict.cloud
-    record({**base, "outcome": "passed" if verdict.passed else "failed", **ran})
+    record(Result.of(snippet, "passed" if verdict.passed else "failed", seconds=seconds,
+                     ran_against=ran_against(snippet.text, verdict.cloud,
+                                             standin=snippet.docname in sessions.standin_pages),
+                     cloud=verdict.cloud or None))
     if not verdict.passed:
         pytest.fail(verdict.message, pytrace=False)

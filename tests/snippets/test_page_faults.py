@@ -13,6 +13,8 @@ from lint import shellcheck
 from manual_build import run_build
 from runner import Sessions, run_snippet
 from secret_scan import scan_text
+from cvplus_handoff import Result, read_manifest, write_results
+from dataclasses import replace
 
 pytestmark = pytest.mark.slow
 PAGE = "source/reference/glossary.md"
@@ -73,8 +75,8 @@ def faulty_manual(tmp_path_factory: pytest.TempPathFactory):
                            "lint": "$ for f in $(ls *.md); do echo $f; done\n"})
     build = run_build(root, root / "build" / "html")
     assert build.returncode == 0, build.output
-    manifest = json.loads((root / "build/html/snippets.json").read_text())
-    by_line = {s["line"] + 1: s for s in manifest["snippets"] if s["source"] == PAGE}
+    manifest = read_manifest(root / "build/html/snippets.json")
+    by_line = {s.line + 1: s for s in manifest.snippets if s.source == PAGE}
     return lines, by_line, manifest
 
 
@@ -82,9 +84,9 @@ def faulty_manual(tmp_path_factory: pytest.TempPathFactory):
 def test_fault_is_caught_at_page_and_line(name: str, faulty_manual, tmp_path: Path) -> None:
     lines, by_line, manifest = faulty_manual
     snippet = by_line[lines[name]]
-    sessions = Sessions(tmp_path, manifest["pages"], world.path_dirs(), world.sandbox_env())
+    sessions = Sessions(tmp_path, manifest.pages, world.path_dirs(), world.sandbox_env())
     try:
-        verdict = run_snippet(snippet, sessions.get(snippet["docname"]), timeout=120 if name in SLOW else 3)
+        verdict = run_snippet(snippet, sessions.get(snippet.docname), timeout=120 if name in SLOW else 3)
     finally:
         sessions.close()
     assert not verdict.passed
@@ -95,7 +97,7 @@ def test_fault_is_caught_at_page_and_line(name: str, faulty_manual, tmp_path: Pa
 def test_secret_in_a_snippet_is_caught(faulty_manual) -> None:
     lines, by_line, _ = faulty_manual
     snippet = by_line[lines["secret"]]
-    hits = [f"{snippet['source']}:{snippet['line'] + n}: {kind}" for n, kind in scan_text(snippet["text"])]
+    hits = [f"{snippet.source}:{snippet.line + n}: {kind}" for n, kind in scan_text(snippet.text)]
     assert hits == [f"{PAGE}:{lines['secret']}: Stripe secret or restricted key"]
 
 
@@ -112,24 +114,22 @@ def test_stale_evidence_shows_in_matrix_and_on_the_procedure(project_copy: Path,
     results = project_copy / "build" / "evidence" / "results.json"
     results.parent.mkdir(parents=True)
     built = run_build(project_copy, tmp_path / "first")
-    manifest = json.loads((tmp_path / "first/snippets.json").read_text())
-    runnable = [s for s in manifest["snippets"] if s["need"] == "PROC_DOCS_FIREBASERC_ALIASES" and not s["not_run"]]
+    manifest = read_manifest(tmp_path / "first/snippets.json")
+    runnable = [s for s in manifest.snippets if s.need == "PROC_DOCS_FIREBASERC_ALIASES" and not s.not_run]
     assert runnable and built.returncode == 0
-    fresh = [{"id": s["id"], "need": s["need"], "sha256": s["sha256"], "outcome": "passed",
-              "finished": "2026-11-27T10:00:00+00:00",
-              "ran_against": ["firebase-tools 15.34.2 (real CLI, simulated Google APIs)"],
-              "cloud": {"requests": 3, "endpoints": {"firebase.projects.get": 3},
-                        "documents": ["firebase.v1beta1 revision 20260615"], "exceptions": ["oauth-token"]}}
+    fresh = [Result.of(s, "passed", finished="2026-11-27T10:00:00+00:00",
+                       ran_against=["firebase-tools 15.34.2 (real CLI, simulated Google APIs)"],
+                       cloud={"requests": 3, "endpoints": {"firebase.projects.get": 3},
+                              "documents": ["firebase.v1beta1 revision 20260615"], "exceptions": ["oauth-token"]})
              for s in runnable]
-    results.write_text(json.dumps({"results": fresh}))
+    write_results(results, fresh)
     passed = run_build(project_copy, tmp_path / "passed")
     assert passed.returncode == 0
     page = (tmp_path / "passed/reference/templates.html").read_text()
     assert 'Design (sandbox): <span class="cvplus-status-passed">passed</span>' in page
     assert "ran against: firebase-tools 15.34.2 (real CLI, simulated Google APIs)" in page
     assert "simulated Google APIs: " in page and "firebase.v1beta1 revision 20260615" in page
-    stale = [{**r, "sha256": "0" * 64} for r in fresh]
-    results.write_text(json.dumps({"results": stale}))
+    write_results(results, [replace(r, sha256="0" * 64) for r in fresh])
     rebuilt = run_build(project_copy, tmp_path / "stale")
     page = (tmp_path / "stale/reference/templates.html").read_text()
     assert 'Design (sandbox): <span class="cvplus-status-stale">stale</span>' in page

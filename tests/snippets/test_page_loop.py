@@ -3,15 +3,14 @@ in page order; an unknown page is refused with the closest names."""
 
 from __future__ import annotations
 
-import json
-
 import page_test
+from cvplus_handoff import Manifest, Snippet, write_manifest
 
-MANIFEST = {"snippets": [
-    {"docname": "deployment/runbooks/troubleshooting", "need": "PROC_A", "line": 12},
-    {"docname": "deployment/runbooks/troubleshooting", "need": "", "line": 40},
-    {"docname": "reference/templates", "need": "PROC_B", "line": 7},
-]}
+MANIFEST = Manifest([
+    Snippet("deployment/runbooks/troubleshooting", 12, need="PROC_A"),
+    Snippet("deployment/runbooks/troubleshooting", 40),
+    Snippet("reference/templates", 7, need="PROC_B"),
+])
 
 
 def test_a_path_or_a_docname_names_the_page() -> None:
@@ -34,7 +33,7 @@ def test_only_that_page_in_page_order_snippets_then_lints() -> None:
 
 
 def test_unknown_page_is_refused_with_suggestions(tmp_path, monkeypatch, capsys) -> None:
-    (tmp_path / "snippets.json").write_text(json.dumps(MANIFEST))
+    write_manifest(tmp_path / "snippets.json", MANIFEST)
     monkeypatch.setenv("CVPLUS_BUILT", str(tmp_path))
     assert page_test.main(["runbooks/trouble"]) == 2
     err = capsys.readouterr().err

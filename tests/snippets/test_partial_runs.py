@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from runner import Sessions, run_snippet
+from cvplus_handoff import Snippet
 
 
-def block(n: int, text: str, not_run: str = "") -> dict:
-    return {"id": f"page:{n}", "docname": "page", "source": "source/page.md", "line": 10 * n,
-            "language": "console", "mode": "console", "need": "PROC_X", "text": text, "sha256": str(n),
-            "not_run": not_run}
+def block(n: int, text: str, not_run: str = "") -> Snippet:
+    return Snippet("page", 10 * n, id=f"page:{n}", source="source/page.md", need="PROC_X", text=text,
+                   sha256=str(n), not_run=not_run)
 
 
 PAGE = [block(1, "$ greet() { echo hello; }\n"),

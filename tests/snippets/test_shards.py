@@ -4,7 +4,6 @@ shards one after the other against one run of the same pages)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import shards
+from cvplus_handoff import Manifest, Result, Snippet, read_results
 from cvplus_ledger import LedgerError, merge_folders, read, verify_chain, verify_results
 from evidence import load_manifest, snippet_test_id
 from manual_build import ROOT
@@ -34,9 +34,9 @@ def test_the_split_is_balanced_and_the_same_on_every_machine() -> None:
 
 
 def test_weights_come_from_recorded_seconds_else_snippet_counts() -> None:
-    manifest = {"snippets": [{"docname": "a"}, {"docname": "a"}, {"docname": "b"}]}
-    assert shards.page_weights(manifest, {}) == {"a": 2.0, "b": 1.0}
-    recorded = {"results": [{"id": "a:3", "seconds": 7.5}, {"id": "a:9", "seconds": 1.0}]}
+    manifest = Manifest([Snippet("a", 3), Snippet("a", 9), Snippet("b", 1)])
+    assert shards.page_weights(manifest, []) == {"a": 2.0, "b": 1.0}
+    recorded = [Result("a:3", "passed", seconds=7.5), Result("a:9", "passed", seconds=1.0)]
     assert shards.page_weights(manifest, recorded) == {"a": 8.5, "b": 1.0}
 
 
@@ -69,15 +69,13 @@ def _run(ids: list[str], evidence: Path, shard: str = "") -> None:
 
 
 def test_two_shards_one_after_the_other_equal_one_full_run(tmp_path: Path) -> None:
-    import incremental
-
     manifest = load_manifest()
-    weights = shards.page_weights(manifest, incremental.load(ROOT / "build" / "evidence" / "results.json"))
-    count = {p: sum(s["docname"] == p for s in manifest["snippets"]) for p in weights}
+    weights = shards.page_weights(manifest, read_results(ROOT / "build" / "evidence" / "results.json"))
+    count = {p: sum(s.docname == p for s in manifest.snippets) for p in weights}
     # the smallest page of each shard, as the conftest's split assigns them
     pages = [min(shard, key=lambda p: (count[p], p)) for shard in shards.assign(weights, 2)]
     ids = [f"tests/snippets/test_manual_snippets.py::test_snippet[{snippet_test_id(s)}]"
-           for s in manifest["snippets"] if s["docname"] in pages]
+           for s in manifest.snippets if s.docname in pages]
     _run(ids, tmp_path / "full")
     _run(ids, tmp_path / "shard-1-of-2", "1/2")
     _run(ids, tmp_path / "shard-2-of-2", "2/2")
@@ -85,12 +83,11 @@ def test_two_shards_one_after_the_other_equal_one_full_run(tmp_path: Path) -> No
     merge_folders([tmp_path / "shard-1-of-2", tmp_path / "shard-2-of-2"], merged)
 
     def outcomes(folder: Path) -> dict[str, tuple[str, str]]:
-        data = json.loads((folder / "results.json").read_text())["results"]
-        return {r["id"]: (r["outcome"], r["sha256"]) for r in data}
+        return {r.id: (r.outcome, r.sha256) for r in read_results(folder / "results.json")}
 
     full = outcomes(tmp_path / "full")
     assert len(full) == len(ids)
     assert outcomes(merged) == full
     entries = read(merged / "ledger.jsonl")
     assert not verify_chain(entries)
-    assert not verify_results(entries, json.loads((merged / "results.json").read_text())["results"])
+    assert not verify_results(entries, read_results(merged / "results.json"))

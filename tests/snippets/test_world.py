@@ -13,14 +13,14 @@ from runner import run_snippet
 from sandbox import Sandbox
 
 import cvplus_data
+from cvplus_handoff import Snippet
 
 FACTS = cvplus_data.load_platform()
 STAGING = FACTS["envs"]["staging"]["project_id"]
 
 
-def snippet(text: str, line: int = 10) -> dict:
-    return {"id": f"world:{line}", "docname": "world", "source": "source/world.md", "line": line,
-            "language": "console", "mode": "console", "need": "PROC_WORLD", "text": text, "sha256": "x", "not_run": ""}
+def snippet(text: str, line: int = 10) -> Snippet:
+    return Snippet("world", line, source="source/world.md", need="PROC_WORLD", text=text, sha256="x")
 
 
 @pytest.fixture

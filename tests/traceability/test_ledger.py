@@ -6,20 +6,22 @@ evidence enters only through the import command, never from the sandbox."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 import cvplus_ledger as ledger
+from cvplus_handoff import LedgerRecord, Result, read_results, write_results
 import evidence_ledger as cli
 from cvplus_operating import record_problems, summarise
 
 
-def _record(i: int, outcome: str = "passed") -> dict:
-    return {"run": "R1", "shard": "gw0", "procedure": "PROC_T_X", "controls": ["CTRL_A_B"], "snippet": f"p:{i}",
-            "source": f"source/p.md:{i}", "sha256": f"{i:064x}", "commit": "abc", "environment": "sandbox",
-            "provenance": "harness", "time": f"2026-11-29T00:00:{i:02d}+00:00", "result": outcome, "finding": ""}
+def _record(i: int, outcome: str = "passed") -> LedgerRecord:
+    return LedgerRecord(run="R1", shard="gw0", procedure="PROC_T_X", controls=["CTRL_A_B"], snippet=f"p:{i}",
+                        source=f"source/p.md:{i}", sha256=f"{i:064x}", commit="abc", environment="sandbox",
+                        provenance="harness", time=f"2026-11-29T00:00:{i:02d}+00:00", result=outcome)
 
 
 @pytest.fixture
@@ -28,12 +30,13 @@ def world(tmp_path: Path) -> dict:
     and a committed release anchor, as make test and a release leave them."""
     path = tmp_path / "ledger.jsonl"
     entries = ledger.append(path, [_record(i) for i in range(1, 4)])
-    results = [{"id": r["record"]["snippet"], "outcome": "passed", "sha256": r["record"]["sha256"],
-                "finished": r["record"]["time"], "run": "R1", "ledger": r["hash"]} for r in entries]
-    (tmp_path / "results.json").write_text(json.dumps({"results": results}))
+    write_results(tmp_path / "results.json", [
+        Result(e.record.snippet, "passed", need=e.record.procedure, sha256=e.record.sha256, source="source/p.md",
+               line=int(e.record.snippet.split(":")[1]), finished=e.record.time, run="R1", shard="gw0",
+               provenance="harness", ledger=e.hash) for e in entries])
     (tmp_path / "junit.xml").write_text(
         '<testsuites><testsuite name="pytest"><properties>'
-        f'<property name="ledger_records" value="3"/><property name="ledger_head" value="{entries[-1]["hash"]}"/>'
+        f'<property name="ledger_records" value="3"/><property name="ledger_head" value="{entries[-1].hash}"/>'
         "</properties></testsuite></testsuites>")
     anchors = tmp_path / "anchors"
     assert cli.main(["--ledger", str(path), "--anchors", str(anchors), "anchor", "--release", "2026.11"]) == 0
@@ -80,10 +83,8 @@ def test_a_consistent_rewrite_of_the_whole_chain_is_detected_by_the_anchors(worl
     rewritten = ledger.append(world["ledger"], [_record(1), _record(2, "failed"), _record(3)])
     assert ledger.verify_chain(ledger.read(world["ledger"])) == []  # the chain alone looks fine
     path = world["dir"] / "results.json"
-    data = json.loads(path.read_text())
-    for result, entry in zip(data["results"], rewritten):
-        result.update(outcome=entry["record"]["result"], ledger=entry["hash"])
-    path.write_text(json.dumps(data))
+    write_results(path, [replace(result, outcome=entry.record.result, ledger=entry.hash)
+                         for result, entry in zip(read_results(path), rewritten)])
     code, out = _verify(world, capsys)
     assert code == 1
     assert "anchor junit" in out and "the chain was rewritten" in out
