@@ -219,6 +219,10 @@ def bench_firebase_command(repeat: int = 2) -> tuple[str, str]:
             box = Sandbox(Path(tmp) / f"fb-{real}", world.path_dirs(real), world.sandbox_env(), cloud=real)
             box.run("true", timeout=120)
             startup = time.perf_counter() - start
+            box.run("cvplus-fixture >/dev/null && cd cvplus", timeout=120)  # the CLI wants firebase.json
+            if not real:  # the stand-in starts with an empty cloud; the simulation is seeded from the facts
+                box.run("printf sk_test_benchmark | firebase functions:secrets:set STRIPE_SECRET_KEY "
+                        "--project cvplus-dev --data-file=- >/dev/null", timeout=120)
             times = []
             for _ in range(repeat):
                 for command in FIREBASE_COMMANDS:
