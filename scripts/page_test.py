@@ -33,6 +33,16 @@ def docname_of(page: str) -> str:
     return page[:-3] if page.endswith(".md") else page
 
 
+def unknown_page(docname: str, manifest: Manifest) -> str:
+    """Why ``docname`` cannot be tested (no shell snippets), naming the closest pages; else ""."""
+    pages = manifest.docnames()
+    if docname in pages:
+        return ""
+    close = difflib.get_close_matches(docname, pages, n=3, cutoff=0.3)
+    return (f"no page '{docname}' has shell snippets" + (f"; did you mean: {', '.join(close)}?" if close else "")
+            + f" ({len(pages)} pages have some)")
+
+
 def node_ids(docname: str, manifest: Manifest) -> list[str]:
     ids = [s.test_id for s in manifest.of_page(docname)]
     return [f"{test}[{i}]" for test in (*SNIPPET_TESTS, *LINTS) for i in ids]
@@ -45,12 +55,9 @@ def main(argv: list[str]) -> int:
     built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html"))
     manifest = read_manifest(built / "snippets.json")
     docname = docname_of(argv[0])
-    pages = manifest.docnames()
-    if docname not in pages:
-        close = difflib.get_close_matches(docname, pages, n=3, cutoff=0.3)
-        print(f"make page: no page '{docname}' has shell snippets"
-              + (f"; did you mean: {', '.join(close)}?" if close else "") + f" ({len(pages)} pages have some)",
-              file=sys.stderr)
+    problem = unknown_page(docname, manifest)
+    if problem:
+        print(f"make page: {problem}", file=sys.stderr)
         return 2
     ids = node_ids(docname, manifest)
     start = time.monotonic()
