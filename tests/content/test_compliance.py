@@ -18,7 +18,7 @@ import cvplus_data
 from cvplus_checks import split_list
 from cvplus_coverage import gap_rows
 from manual_build import ROOT, run_build
-from cvplus_handoff import read_manifest
+from cvplus_handoff import Manifest, read_manifest
 
 FACTS = cvplus_data.load_platform()
 SECTION = "deployment/compliance/"
@@ -48,7 +48,7 @@ def _of_type(needs: dict, type_name: str) -> dict:
     return {nid: n for nid, n in needs.items() if n["type"] == type_name}
 
 
-def _manifest(built) -> dict:
+def _manifest(built) -> Manifest:
     return read_manifest(built.outdir / "snippets.json")
 
 

@@ -18,7 +18,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 import cvplus_data
-from cvplus_handoff import read_manifest
+from cvplus_handoff import Manifest, Snippet, read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_FUNCTIONS = ROOT / "tests" / "snippets" / "fixture" / "cvplus" / "functions"
@@ -91,25 +91,25 @@ def test_domain_logic_has_no_firebase_import() -> None:
 # -- the built lessons ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def manifest(built) -> dict:
+def manifest(built) -> Manifest:
     return read_manifest(built.outdir / "snippets.json")
 
 
-def _lesson_snippets(manifest: dict, lesson: str, runnable: bool = True) -> list[dict]:
+def _lesson_snippets(manifest: Manifest, lesson: str, runnable: bool = True) -> list[Snippet]:
     docname = f"development/onboarding/{lesson}"
     return [s for s in manifest.snippets if s.docname == docname and (not runnable or not s.not_run)]
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_each_lesson_runs_from_a_fresh_fixture(manifest: dict, lesson: str) -> None:
+def test_each_lesson_runs_from_a_fresh_fixture(manifest: Manifest, lesson: str) -> None:
     docname = f"development/onboarding/{lesson}"
     if not _lesson_snippets(manifest, lesson):
         pytest.skip(f"{lesson} has no runnable snippet")
-    setup = manifest.pages[docname]["setup"]
+    setup = manifest.pages[docname].setup
     assert setup and setup[0].lstrip().startswith("cvplus-fixture "), f"{lesson}: setup does not lay out a fixture"
 
 
-def test_tutorial_covers_every_step(manifest: dict) -> None:
+def test_tutorial_covers_every_step(manifest: Manifest) -> None:
     commands = "\n".join(s.text for s in _lesson_snippets(manifest, "local-environment"))
     url = (f"http://127.0.0.1:{FACTS['emulators']['functions']}/{FACTS['emulators']['project_id']}/"
            f"{FACTS['region']}/healthCheck")
@@ -123,7 +123,7 @@ def test_tutorial_covers_every_step(manifest: dict) -> None:
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_runnable_lessons_use_only_the_emulators_without_java(manifest: dict, lesson: str) -> None:
+def test_runnable_lessons_use_only_the_emulators_without_java(manifest: Manifest, lesson: str) -> None:
     for snippet in _lesson_snippets(manifest, lesson):
         for match in re.finditer(r"emulators:(?:start|exec)\b([^\n]*)", snippet.text):
             only = re.search(r"--only\s+(\S+)", match.group(1))
@@ -132,7 +132,7 @@ def test_runnable_lessons_use_only_the_emulators_without_java(manifest: dict, le
                 f"{snippet.source}:{snippet.line}: the sandbox has no Java for {only.group(1)}")
 
 
-def test_callable_examples_follow_the_callable_protocol(manifest: dict) -> None:
+def test_callable_examples_follow_the_callable_protocol(manifest: Manifest) -> None:
     callables = {n for n, spec in FACTS["functions"].items() if spec["trigger"] == "callable"}
     calls = 0
     for snippet in _lesson_snippets(manifest, "api-examples"):
@@ -146,7 +146,7 @@ def test_callable_examples_follow_the_callable_protocol(manifest: dict) -> None:
     assert calls >= 4
 
 
-def test_tested_procedures_have_runnable_steps_and_no_manual_reason(built, manifest: dict) -> None:
+def test_tested_procedures_have_runnable_steps_and_no_manual_reason(built, manifest: Manifest) -> None:
     needs = built.needs
     for need_id, lesson in TESTED_PROCEDURES.items():
         assert need_id in needs, need_id
