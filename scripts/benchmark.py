@@ -167,6 +167,7 @@ def bench_snippets() -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         for number, (docname, steps) in enumerate(pages.items()):
+            progress(f"harness: {docname} ({len(steps)} commands, page {number + 1} of {len(pages)})")
             real = docname not in standin
             box = Sandbox(Path(tmp) / f"h{number}", world.path_dirs(real), env_extra, cloud=real)
             for code in steps:
@@ -174,6 +175,7 @@ def bench_snippets() -> list[tuple[str, str]]:
             box.close()
         harness = time.perf_counter() - start
         start = time.perf_counter()
+        progress(f"harness: {harness:.0f} s; now the same commands in plain bash")
         for number, (docname, steps) in enumerate(pages.items()):
             home = Path(tmp) / f"p{number}"
             home.mkdir()

@@ -43,6 +43,18 @@ def unknown_page(docname: str, manifest: Manifest) -> str:
             + f" ({len(pages)} pages have some)")
 
 
+def resolve(prog: str, page: str) -> tuple[str, Manifest] | None:
+    """The page's docname and the built manifest; None (reason on stderr) for a page with no snippets."""
+    built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html"))
+    manifest = read_manifest(built / "snippets.json")
+    docname = docname_of(page)
+    problem = unknown_page(docname, manifest)
+    if problem:
+        print(f"{prog}: {problem}", file=sys.stderr)
+        return None
+    return docname, manifest
+
+
 def node_ids(docname: str, manifest: Manifest) -> list[str]:
     ids = [s.test_id for s in manifest.of_page(docname)]
     return [f"{test}[{i}]" for test in (*SNIPPET_TESTS, *LINTS) for i in ids]
@@ -52,13 +64,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: make page PAGE=deployment/runbooks/troubleshooting", file=sys.stderr)
         return 2
-    built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html"))
-    manifest = read_manifest(built / "snippets.json")
-    docname = docname_of(argv[0])
-    problem = unknown_page(docname, manifest)
-    if problem:
-        print(f"make page: {problem}", file=sys.stderr)
+    resolved = resolve("make page", argv[0])
+    if resolved is None:
         return 2
+    docname, manifest = resolved
     ids = node_ids(docname, manifest)
     start = time.monotonic()
     status = subprocess.call([sys.executable, "-m", "pytest", "-n", "0", "-q", "-rf", "--no-header",

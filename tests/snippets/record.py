@@ -272,19 +272,16 @@ def record_page(docname: str, manifest: Manifest, root: Path, out=sys.stdout, wr
 
 
 def main(argv: list[str]) -> int:
-    from evidence import load_manifest
-    from page_test import docname_of, unknown_page
+    from page_test import resolve
 
     parser = argparse.ArgumentParser(prog="make record", description=__doc__.splitlines()[0])
     parser.add_argument("page")
     parser.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
     args = parser.parse_args(argv)
-    manifest = load_manifest()
-    docname = docname_of(args.page)
-    problem = unknown_page(docname, manifest)
-    if problem:
-        print(f"make record: {problem}", file=sys.stderr)
+    resolved = resolve("make record", args.page)
+    if resolved is None:
         return 2
+    docname, manifest = resolved
     try:
         with tempfile.TemporaryDirectory(prefix="cvplus-record-") as tmp:
             return record_page(docname, manifest, Path(tmp), write=not args.dry_run)

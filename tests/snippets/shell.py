@@ -107,20 +107,17 @@ def shell(docname: str, manifest: Manifest, root: Path, upto: int | None, proced
 
 
 def main(argv: list[str]) -> int:
-    from evidence import load_manifest
-    from page_test import docname_of, unknown_page
+    from page_test import resolve
 
     parser = argparse.ArgumentParser(prog="make shell", description=__doc__.splitlines()[0])
     parser.add_argument("page")
     parser.add_argument("--upto", type=int, help="run the page's blocks above this source line first")
     parser.add_argument("--as", dest="procedure", default="", help="hold this procedure's :requires: grant")
     args = parser.parse_args(argv)
-    manifest = load_manifest()
-    docname = docname_of(args.page)
-    problem = unknown_page(docname, manifest)
-    if problem:
-        print(f"make shell: {problem}", file=sys.stderr)
+    resolved = resolve("make shell", args.page)
+    if resolved is None:
         return 2
+    docname, manifest = resolved
     with tempfile.TemporaryDirectory(prefix="cvplus-shell-") as tmp:
         return shell(docname, manifest, Path(tmp), args.upto, args.procedure)
 

@@ -110,3 +110,11 @@ def test_shell_carries_state_between_commands_and_shows_exit_status(tmp_path: Pa
     assert "hidden setup and 1 block(s) run" in lines[0] and "default project: cvplus-default-trap" in lines[0]
     assert lines[2:4] == ["hi-", "/tmp"] and lines[4] == "[1]"
     assert "no procedure 'PROC_NONE'" in lines[5] and "PROC_X's :requires: (1 permission(s))" in lines[6]
+
+
+def test_an_unknown_page_is_refused_with_the_closest_ones(capsys: pytest.CaptureFixture) -> None:
+    assert record.main(["runbooks/trouble"]) == 2
+    assert shell.main(["runbooks/trouble"]) == 2
+    err = capsys.readouterr().err
+    assert "make record: no page 'runbooks/trouble' has shell snippets; did you mean:" in err
+    assert "make shell: no page 'runbooks/trouble'" in err
