@@ -20,17 +20,9 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 import cvplus_data
+from cvplus_data import split_list  # noqa: F401  (other extensions import it from here)
 
 logger = logging.getLogger(__name__)
-FREE_TEXT = ("manual_reason", "source_ref", "scope_reason")
-
-
-def split_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in str(value).split(",") if part.strip()]
 
 
 def local_findings(need: dict[str, Any], metamodel: dict[str, Any], platform: dict[str, Any]) -> Iterable[str]:
@@ -44,6 +36,7 @@ def local_findings(need: dict[str, Any], metamodel: dict[str, Any], platform: di
     if not need_id.startswith(prefix):
         yield f"{need_id}: a {types[type_name]['title'].lower()} ID must start with '{prefix}'"
     spec = metamodel["type_fields"].get(type_name, {})
+    free_text = cvplus_data.free_text_fields(metamodel)
     allowed = set(spec.get("required", [])) | set(spec.get("optional", [])) | {"status"}
     for field in spec.get("required", []):
         if not split_list(need.get(field)):
@@ -55,11 +48,11 @@ def local_findings(need: dict[str, Any], metamodel: dict[str, Any], platform: di
         if field not in allowed:
             yield f"{need_id}: field ':{field}:' is not allowed on a {type_name}"
             continue
-        if not fspec.get("list") and len(values) > 1 and field not in FREE_TEXT:
+        if not fspec.get("list") and len(values) > 1 and field not in free_text:
             yield f"{need_id}: field ':{field}:' takes one value, got {len(values)}"
         enum = cvplus_data.field_enum(metamodel, platform, field)
         pattern = fspec.get("pattern")
-        for value in values if field not in FREE_TEXT else []:
+        for value in values if field not in free_text else []:
             if enum is not None and value not in enum:
                 yield f"{need_id}: ':{field}: {value}' is not one of {', '.join(enum)}"
             if pattern and not re.match(pattern, value):

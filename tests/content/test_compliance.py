@@ -16,7 +16,7 @@ import pytest
 
 import cvplus_data
 from cvplus_checks import split_list
-from cvplus_coverage import gap_rows
+from cvplus_coverage_model import gap_rows
 from manual_build import ROOT, run_build
 
 FACTS = cvplus_data.load_platform()

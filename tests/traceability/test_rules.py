@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import cvplus_data
 from cvplus_checks import graph_findings, local_findings
-from cvplus_coverage import compute, control_status
+from cvplus_coverage_model import compute, control_status
 
 META = cvplus_data.load_metamodel()
 FACTS = cvplus_data.load_platform()
@@ -96,7 +96,7 @@ def test_compute_uses_results_and_hashes() -> None:
 
 
 def test_gaps_name_each_reason() -> None:
-    from cvplus_coverage import gap_rows
+    from cvplus_coverage_model import gap_rows
 
     needs = {
         "CTRL_A_B": need("CTRL_A_B", "control", owner="security-lead", frequency="yearly",
