@@ -160,8 +160,16 @@ def field_enum(metamodel: dict[str, Any], platform: dict[str, Any], name: str) -
     return None
 
 
-def sphinx_needs_config(metamodel: dict[str, Any]) -> dict[str, Any]:
-    """Translate the metamodel into sphinx-needs configuration values."""
+def sphinx_needs_config(metamodel: dict[str, Any], platform: dict[str, Any]) -> dict[str, Any]:
+    """Translate the metamodel into sphinx-needs configuration values,
+    schema validation included (cvplus_needs_schema generates it)."""
+    from cvplus_needs_schema import field_schema, schema_definitions
+
+    def field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        out = {"description": spec.get("description", name), "nullable": True}
+        schema = field_schema(metamodel, platform, name)
+        return out | ({"schema": schema} if schema else {})
+
     return {
         "needs_types": [
             {
@@ -173,10 +181,7 @@ def sphinx_needs_config(metamodel: dict[str, Any]) -> dict[str, Any]:
             }
             for t in metamodel["types"]
         ],
-        "needs_fields": {
-            name: {"description": spec.get("description", name), "nullable": True}
-            for name, spec in metamodel["fields"].items()
-        }
+        "needs_fields": {name: field(name, spec) for name, spec in metamodel["fields"].items()}
         | {
             "status": {
                 "description": "Lifecycle status of the need.",
@@ -190,6 +195,7 @@ def sphinx_needs_config(metamodel: dict[str, Any]) -> dict[str, Any]:
         },
         "needs_id_regex": metamodel["id_regex"],
         "needs_id_required": True,
+        "needs_schema_definitions": schema_definitions(metamodel),
     }
 
 
