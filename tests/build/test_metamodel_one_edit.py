@@ -4,8 +4,10 @@ In a copy of the project, only metamodel.yaml gains a framework (ISO/IEC
 27001) and a need type (``policy``); one page then uses both. The build
 passes, the new framework has its own coverage matrix, figures and export
 rows, and the new type is accepted with its prefix, fields and coverage link.
-A need of a type the metamodel does not declare, and a framework value it
-does not list, still fail the build at the page's file and line.
+The schema sphinx-needs runs is generated for the new type as well (its
+required field, its ID prefix). A need of a type the metamodel does not
+declare, and a framework value it does not list, still fail the build at
+the page's file and line.
 """
 
 from __future__ import annotations
@@ -130,6 +132,12 @@ def test_new_framework_and_type_need_one_edit(project_copy: Path, tmp_path: Path
 
 
 UNDECLARED = {
+    # the schema sphinx-needs runs is generated for the new type too
+    "the new type without its required field": (
+        "```{policy} No owner\n:id: POL_FAULT_NO_OWNER\n```\n", 0, r"a policy needs the field ':owner:'"),
+    "the new type with another type's prefix": (
+        "```{policy} Wrong prefix\n:id: CTRL_FAULT_POLICY\n:owner: security-lead\n```\n",
+        0, r"a security policy ID must start with 'POL_'"),
     "a need of a type the metamodel does not declare": (
         "```{standard} Not a type\n:id: STD_FAULT_UNDECLARED\n:owner: security-lead\n```\n",
         0, r"Unknown directive type"),
@@ -144,6 +152,8 @@ UNDECLARED = {
 @pytest.mark.parametrize("name", sorted(UNDECLARED))
 def test_undeclared_type_or_framework_still_fails(name: str, project_copy: Path, tmp_path: Path) -> None:
     text, offset, message = UNDECLARED[name]
+    if "new type" in name:
+        edit_metamodel(project_copy)
     line = append(project_copy, text) + offset
     result = run_build(project_copy, tmp_path / "out")
     assert result.returncode != 0, f"{name}: the build passed:\n{result.output}"
