@@ -50,7 +50,7 @@ def load(path: Path = CRITERIA_FILE) -> dict[str, dict[str, Any]]:
     """Per framework: name, source and criteria (ref, title, id, scope, reason, line)."""
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
+        data = cvplus_data.parse_yaml(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CriteriaError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML") from exc
