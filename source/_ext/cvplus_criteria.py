@@ -46,8 +46,9 @@ def need_id(framework: str, ref: str) -> str:
     return f"REQ_{framework.upper()}_" + "_".join(p for p in re.split(r"[^A-Za-z0-9]+", ref.upper()) if p)
 
 
-def load(path: Path = CRITERIA_FILE) -> dict[str, dict[str, Any]]:
-    """Per framework: name, source and criteria (ref, title, id, scope, reason, line)."""
+def load(path: Path = CRITERIA_FILE, known: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Per framework: name, source and criteria (ref, title, id, scope, reason, line).
+    ``known``: the metamodel's frameworks (read from the file when not given)."""
     text = path.read_text(encoding="utf-8")
     try:
         data = cvplus_data.parse_yaml(text) or {}
@@ -62,7 +63,7 @@ def load(path: Path = CRITERIA_FILE) -> dict[str, dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
-    known = frameworks()
+    known = known if known is not None else frameworks()
     for framework in data:
         if framework not in known:
             raise CriteriaError(f"{path}:{next((n for n, l in enumerate(lines, 1) if l.startswith(framework + ':')), 1)}: "
@@ -103,7 +104,7 @@ class FrameworkCriteria(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         framework = self.options.get("framework", "")
         try:
-            data = load()
+            data = load(known=list(cvplus_data.frameworks(self.config.cvplus_metamodel)))
         except CriteriaError as exc:
             raise self.error(str(exc)) from None
         if framework not in data:
