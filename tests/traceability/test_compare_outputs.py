@@ -27,3 +27,14 @@ def test_compare_finds_one_byte(tmp_path: Path, capsys) -> None:
     assert compare.compare(base, head) is False
     out = capsys.readouterr().out
     assert "DIFFERENT  coverage.csv" in out and "identical  needs.json" in out
+
+
+def test_compare_html_masks_only_the_random_ids(tmp_path: Path, capsys) -> None:
+    compare = _script()
+    for side, text in (("base", '<div id="SNCB-1a2b3c4d">Owner: x</div>'), ("head", '<div id="SNCB-9f8e7d6c">Owner: x</div>')):
+        (tmp_path / side / "html").mkdir(parents=True)
+        (tmp_path / side / "html" / "page.html").write_text(text, encoding="utf-8")
+    assert compare.compare_html(tmp_path / "base", tmp_path / "head") is True
+    (tmp_path / "head" / "html" / "page.html").write_text('<div id="SNCB-9f8e7d6c">Owner: y</div>', encoding="utf-8")
+    assert compare.compare_html(tmp_path / "base", tmp_path / "head") is False
+    assert "DIFFERENT  html/page.html" in capsys.readouterr().out
