@@ -40,7 +40,8 @@ def not_found(name: str) -> ApiError:
 
 
 def operation_name(resource_name: str, world) -> str:
-    match = re.match(r"(projects/[^/]+(?:/locations/[^/]+)?)", resource_name)
+    # Firestore names a database's operations under it (projects/P/databases/D/operations/X)
+    match = re.match(r"(projects/[^/]+(?:/locations/[^/]+)?(?:/databases/[^/]+)?)", resource_name)
     base = match.group(1) if match else "operations"
     return f"{base}/operations/{world.new_id('op')}"
 

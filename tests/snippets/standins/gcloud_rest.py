@@ -45,13 +45,28 @@ class TableError(Exception):
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def load_table() -> dict:
-    data = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    data = _data()
     for name, row in data["commands"].items():
         for required in ("reference", "api", "method"):
             if required not in row:
                 raise TableError(f"{TABLE.name}: '{name}' has no '{required}'")
     return data["commands"]
+
+
+def local_commands() -> dict:
+    """Commands that call no Google API (``local`` in the table): with the
+    simulation running they still go to the stand-in's behaviours."""
+    local = _data().get("local") or {}
+    for name, row in local.items():
+        if not (row or {}).get("reference") or not row.get("why"):
+            raise TableError(f"{TABLE.name}: local command '{name}' needs a reference and a why")
+    return local
 
 
 def documents_dir() -> Path:
@@ -157,15 +172,79 @@ def template_values(options: dict, args: list[str], row: dict) -> dict:
     return values
 
 
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_WEEKDAYS = {"MON": "MONDAY", "TUE": "TUESDAY", "WED": "WEDNESDAY", "THU": "THURSDAY", "FRI": "FRIDAY",
+             "SAT": "SATURDAY", "SUN": "SUNDAY"}
+
+
+def _duration(value: str) -> str:
+    """gcloud's duration flags (``7d``, ``14w``, ``3600s``) as a protobuf Duration (``604800s``)."""
+    match = re.fullmatch(r"(\d+)([smhdw])", str(value).strip().lower())
+    if not match:
+        raise ApiFailure("INVALID_ARGUMENT", f"invalid duration {value!r} (e.g. 7d, 14w)")
+    return f"{int(match.group(1)) * _DURATION_UNITS[match.group(2)]}s"
+
+
+def _weekday(value: str) -> str:
+    day = str(value).strip().upper()
+    day = _WEEKDAYS.get(day[:3], day) if day[:3] in _WEEKDAYS else day
+    if day not in _WEEKDAYS.values():
+        raise ApiFailure("INVALID_ARGUMENT", f"invalid day of week {value!r}")
+    return day
+
+
+def _file(value: str) -> object:
+    """A flag naming a YAML or JSON file (``--policy-from-file``): its parsed content."""
+    path = Path(str(value))
+    if not path.is_file():
+        raise ApiFailure("INVALID_ARGUMENT", f"Unable to read file [{value}]: no such file")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _since(value: str) -> str:
+    """``--freshness=7d``: the RFC 3339 time that long before now (gcloud logging
+    read: command_lib/logs/read.py MakeTimestampFilters, wall clock, UTC)."""
+    from datetime import datetime, timedelta, timezone
+    seconds = int(_duration(value)[:-1])
+    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _order(value: str) -> str:
+    if str(value).upper() not in ("DESC", "ASC"):
+        raise ApiFailure("INVALID_ARGUMENT", f"argument --order: Invalid choice: '{value}' (desc, asc)")
+    return "timestamp " + str(value).lower()
+
+
+def _int(value: str) -> int:
+    if not str(value).isdigit():
+        raise ApiFailure("INVALID_ARGUMENT", f"invalid integer {value!r}")
+    return int(value)
+
+
+# ``{name|converter}`` in a template: the flag's value as the API wants it
+CONVERTERS = {"duration": _duration, "weekday": _weekday, "file": _file, "since": _since, "order": _order,
+              "int": _int, "upper": lambda v: str(v).upper(), "page_size": lambda v: min(_int(v), 1000)}
+_FIELD = r"\{(\w+)(?:\|(\w+))?\}"
+
+
+def _value(values: dict, name: str, converter: str | None) -> object:
+    if name not in values:
+        raise KeyError(name)
+    if converter is None:
+        return values[name]
+    if converter not in CONVERTERS:
+        raise TableError(f"unknown converter '{converter}' in {TABLE.name}")
+    return CONVERTERS[converter](values[name])
+
+
 def fill(template: object, values: dict) -> object:
-    """``{name}`` in strings, recursively; a whole-string ``{name}`` keeps its type."""
+    """``{name}`` or ``{name|converter}`` in strings, recursively; a
+    whole-string field keeps its type."""
     if isinstance(template, str):
-        whole = re.fullmatch(r"\{(\w+)\}", template)
+        whole = re.fullmatch(_FIELD, template)
         if whole:
-            if whole.group(1) not in values:
-                raise KeyError(whole.group(1))
-            return values[whole.group(1)]
-        return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
+            return _value(values, whole.group(1), whole.group(2))
+        return re.sub(_FIELD, lambda m: str(_value(values, m.group(1), m.group(2))), template)
     if isinstance(template, dict):
         return {k: fill(v, values) for k, v in template.items() if _present(v, values)}
     if isinstance(template, list):
@@ -174,15 +253,24 @@ def fill(template: object, values: dict) -> object:
 
 
 def _present(template: object, values: dict) -> bool:
-    names = re.findall(r"\{(\w+)\}", template) if isinstance(template, str) else []
-    return all(n in values for n in names)
+    names = re.findall(_FIELD, template) if isinstance(template, str) else []
+    return all(n in values for n, _ in names)
 
 
 def choose(row: dict, values: dict) -> dict:
-    """A row's ``when`` variants: the first whose flags are all given."""
+    """A row's ``when`` variants: the first whose flags (``flag`` given,
+    ``flag=value``, or ``flag~text``: its value contains the text) all hold; none holding is the row's ``fallback`` error."""
+    def holds(condition: str) -> bool:
+        if "~" in condition:  # flag~text: the flag's value contains the text
+            flag, _, text = condition.partition("~")
+            return flag in values and text in str(values[flag])
+        flag, eq, wanted = condition.partition("=")
+        return flag in values and (not eq or str(values[flag]).lower() == wanted)
     for variant in row.get("variants", []):
-        if all(flag in values for flag in variant["when"]):
+        if all(holds(c) for c in variant["when"]):
             return {**row, **variant}
+    if row.get("fallback"):
+        raise ApiFailure("INVALID_ARGUMENT", row["fallback"])
     return row
 
 
@@ -204,13 +292,15 @@ def run(name: str, options: dict, args: list[str]) -> int:
         except KeyError as missing:
             raise ApiFailure("INVALID_ARGUMENT", f"argument --{str(missing).strip(chr(39)).replace('_', '-')}: "
                                                  "Must be specified.") from None
-        answer = call(row["api"], row["version"], row["method"], params, body)
+        answer = first = call(row["api"], row["version"], row["method"], params, body)
+        for line in row.get("progress", []):
+            print(fill(line, {**values, **_answer_fields(first)}), file=sys.stderr)
         if row.get("operation") == "wait" and isinstance(answer, dict) and "name" in answer:
             answer = wait(row, answer)
         if "result" in row:
             answer = answer.get(row["result"], []) if isinstance(answer, dict) else answer
         if row.get("status"):
-            print(fill(row["status"], {**values, **(answer if isinstance(answer, dict) else {})}), file=sys.stderr)
+            print(fill(row["status"], {**values, **_answer_fields(first)}), file=sys.stderr)
         user_format = options.get("--format") if isinstance(options.get("--format"), str) else None
         text = fmt.display(answer if row.get("single", True) else list(answer),
                            default_format=row.get("format", "yaml"), user_format=user_format,
@@ -225,6 +315,11 @@ def run(name: str, options: dict, args: list[str]) -> int:
     except fmt.FormatError as err:
         print(f"stand-in gcloud: {err}; mark the block {{not-run}} or extend gcloud_format.py", file=sys.stderr)
         return 3
+
+
+def _answer_fields(answer: object) -> dict:
+    """The first answer's string fields as ``answer_<field>`` template values."""
+    return {"answer_" + k: v for k, v in answer.items() if isinstance(v, str)} if isinstance(answer, dict) else {}
 
 
 def _str(value: object) -> str | None:
