@@ -68,7 +68,8 @@ def parse_selector(text: str) -> dict[str, str]:
     for term in filter(None, (t.strip() for t in (text or "").split(","))):
         match = re.fullmatch(r"([\w./-]+)\s*==?\s*([\w.-]+)", term)
         if not match:
-            raise ApiError(400, f"labelSelector term {term!r}: the simulation knows only 'key = value' terms",
+            raise ApiError(400, f"labelSelector {text!r}: term {term!r} is outside the simulation's subset "
+                                "(comma-separated 'key = value' terms)",
                            "INVALID_ARGUMENT")
         wanted[match.group(1)] = match.group(2)
     return wanted
