@@ -70,6 +70,9 @@ def test_fault_a_local_row_without_a_reason_fails(monkeypatch):
     ("{o|order}", {"o": "asc"}, "timestamp asc"),
     ("{n|page_size}", {"n": "5000"}, 1000),
     ("a {x} b", {"x": 1}, "a 1 b"),
+    ("{m|money}", {"m": "150USD"}, {"units": "150", "nanos": 0, "currencyCode": "USD"}),
+    ("{t|threshold_rules}", {"t": ["percent=0.8", "percent=1.0,basis=forecasted-spend"]},
+     [{"thresholdPercent": 0.8}, {"thresholdPercent": 1.0, "spendBasis": "FORECASTED_SPEND"}]),
 ])
 def test_converters(template, values, expected):
     assert gcloud_rest.fill(template, values) == expected
@@ -80,7 +83,14 @@ def test_converters(template, values, expected):
     ("{d|weekday}", {"d": "someday"}, "invalid day of week"),
     ("{o|order}", {"o": "newest"}, "Invalid choice"),
     ("{f|file}", {"f": "/nonexistent/policy.yaml"}, "Unable to read file"),
+    ("{m|money}", {"m": "a lot"}, "not valid for --budget-amount"),
+    ("{t|threshold_rules}", {"t": ["percent=0.5,basis=yesterday"]}, "basis must be one of"),
 ])
+
+
+def test_a_repeated_flag_keeps_every_value():
+    argv = ["billing", "budgets", "create", "--threshold-rule=percent=0.8", "--threshold-rule", "percent=0.95"]
+    assert gcloud_rest.repeated_values("--threshold-rule", argv) == ["percent=0.8", "percent=0.95"]
 def test_fault_a_value_a_converter_cannot_read_is_an_error(template, values, message):
     with pytest.raises(gcloud_rest.ApiFailure, match=message):
         gcloud_rest.fill(template, values)

@@ -161,10 +161,25 @@ def call(api: str, version: str, method_id: str, params: dict, body: object = No
 
 # -- the command line as template values ---------------------------------------
 
+def repeated_values(flag: str, argv: list[str]) -> list[str]:
+    """Every value of a repeated flag (``--f=a --f b``), in order: the grammar parser keeps the last."""
+    found = []
+    for index, token in enumerate(argv):
+        if token.startswith(flag + "="):
+            found.append(token[len(flag) + 1:])
+        elif token == flag and index + 1 < len(argv):
+            found.append(argv[index + 1])
+    return found
+
+
 def template_values(options: dict, args: list[str], row: dict) -> dict:
     values = {f"arg{i}": a for i, a in enumerate(args)}
     for flag, value in options.items():
         values[flag.lstrip("-").replace("-", "_")] = value
+    for name in row.get("repeated", []):
+        found = repeated_values("--" + name.replace("_", "-"), sys.argv)
+        if found:
+            values[name] = found
     for name, default in (row.get("defaults") or {}).items():
         values.setdefault(name, default)
     if row.get("needs_project", True) and "project" not in values:
@@ -221,9 +236,45 @@ def _int(value: str) -> int:
     return int(value)
 
 
+def _money(value: str) -> dict:
+    """``--budget-amount=150USD`` as a google.type.Money, as gcloud's ParseMoney builds it
+    (command_lib/billingbudgets/hooks.py: units, the digits after a dot as nanos, the currency)."""
+    text = str(value)
+    if not re.fullmatch(r"[0-9]*.?[0-9]+([a-zA-Z]{3})?", text):
+        raise ApiFailure("INVALID_ARGUMENT", f"The input is not valid for --budget-amount: {text}")
+    currency = text[-3:] if re.fullmatch(r"[A-Za-z]{3}", text[-3:]) else ""
+    parts = (text[:-3] if currency else text).split(".", 1)
+    return {"units": str(int(parts[0]) if parts[0] else 0), "nanos": int(parts[1]) if len(parts) > 1 else 0,
+            "currencyCode": currency}
+
+
+_BASIS = {"current-spend": "CURRENT_SPEND", "forecasted-spend": "FORECASTED_SPEND"}
+
+
+def _threshold_rules(values: object) -> list[dict]:
+    """Every ``--threshold-rule=percent=P[,basis=B]`` (a repeated flag) as ThresholdRules."""
+    rules = []
+    for value in values if isinstance(values, list) else [values]:
+        spec = dict(part.partition("=")[::2] for part in str(value).split(","))
+        if "percent" not in spec or set(spec) - {"percent", "basis"}:
+            raise ApiFailure("INVALID_ARGUMENT", f"argument --threshold-rule: percent=P[,basis=B], not {value!r}")
+        try:
+            rule: dict = {"thresholdPercent": float(spec["percent"])}
+        except ValueError:
+            raise ApiFailure("INVALID_ARGUMENT", f"argument --threshold-rule: percent {spec['percent']!r}") from None
+        if "basis" in spec:
+            if spec["basis"] not in _BASIS:
+                raise ApiFailure("INVALID_ARGUMENT", f"argument --threshold-rule: basis must be one of "
+                                                     f"{', '.join(_BASIS)}, not {spec['basis']!r}")
+            rule["spendBasis"] = _BASIS[spec["basis"]]
+        rules.append(rule)
+    return rules
+
+
 # ``{name|converter}`` in a template: the flag's value as the API wants it
 CONVERTERS = {"duration": _duration, "weekday": _weekday, "file": _file, "since": _since, "order": _order,
-              "int": _int, "upper": lambda v: str(v).upper(), "page_size": lambda v: min(_int(v), 1000)}
+              "int": _int, "upper": lambda v: str(v).upper(), "page_size": lambda v: min(_int(v), 1000),
+              "money": _money, "threshold_rules": _threshold_rules}
 _FIELD = r"\{(\w+)(?:\|(\w+))?\}"
 
 
