@@ -87,13 +87,15 @@ def test_converters(template, values, expected):
     ("{t|threshold_rules}", {"t": ["percent=0.5,basis=yesterday"]}, "basis must be one of"),
 ])
 
+def test_fault_a_value_a_converter_cannot_read_is_an_error(template, values, message):
+    with pytest.raises(gcloud_rest.ApiFailure, match=message):
+        gcloud_rest.fill(template, values)
+
+
 
 def test_a_repeated_flag_keeps_every_value():
     argv = ["billing", "budgets", "create", "--threshold-rule=percent=0.8", "--threshold-rule", "percent=0.95"]
     assert gcloud_rest.repeated_values("--threshold-rule", argv) == ["percent=0.8", "percent=0.95"]
-def test_fault_a_value_a_converter_cannot_read_is_an_error(template, values, message):
-    with pytest.raises(gcloud_rest.ApiFailure, match=message):
-        gcloud_rest.fill(template, values)
 
 
 def test_variants_by_value_and_by_content():
