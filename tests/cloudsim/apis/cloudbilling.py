@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cloudsim.errors import ApiError
 
-BILLING_ACCOUNT = "billingAccounts/000000-C1A0D5-1M0000"  # the simulation's own, not CVPlus's
+BILLING_ACCOUNT = "billingAccounts/000000-C1A0D5-100000"  # the simulation's own, not CVPlus's (the ID format: 3 groups of 6 hex digits)
 
 
 def get_billing_info(ctx):

@@ -274,7 +274,12 @@ def _threshold_rules(values: object) -> list[dict]:
 # ``{name|converter}`` in a template: the flag's value as the API wants it
 CONVERTERS = {"duration": _duration, "weekday": _weekday, "file": _file, "since": _since, "order": _order,
               "int": _int, "upper": lambda v: str(v).upper(), "page_size": lambda v: min(_int(v), 1000),
-              "money": _money, "threshold_rules": _threshold_rules}
+              "money": _money, "threshold_rules": _threshold_rules,
+              "underscore": lambda v: str(v).replace("-", "_"),
+              "enum": lambda v: str(v).replace("-", "_").upper(),
+              "dict": lambda v: dict(p.partition("=")[::2] for p in str(v).split(",") if p),
+              "bool": lambda v: str(v).lower() in ("true", "1", "yes") if not isinstance(v, bool) else v,
+              "minutes": lambda v: f"{_int(v) * 60}s"}
 _FIELD = r"\{(\w+)(?:\|(\w+))?\}"
 
 
@@ -340,6 +345,11 @@ def run(name: str, options: dict, args: list[str]) -> int:
         try:
             params = fill(row.get("params", {}), values)
             body = fill(row["body"], values) if "body" in row else None
+            if "read" in row:  # read-modify-write: the resource as it is, with the row's changes
+                body, changed = read_modify(row, values)
+                if row.get("mask_of_changes"):  # gcloud masks only the fields it changed (none: "")
+                    params["updateMask"] = ",".join(sorted(re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), f)
+                                                           for f in changed))
         except KeyError as missing:
             raise ApiFailure("INVALID_ARGUMENT", f"argument --{str(missing).strip(chr(39)).replace('_', '-')}: "
                                                  "Must be specified.") from None
@@ -366,6 +376,23 @@ def run(name: str, options: dict, args: list[str]) -> int:
     except fmt.FormatError as err:
         print(f"stand-in gcloud: {err}; mark the block {{not-run}} or extend gcloud_format.py", file=sys.stderr)
         return 3
+
+
+def read_modify(row: dict, values: dict) -> tuple[dict, list[str]]:
+    """``read`` (a get method and its params) then ``add_to_lists`` (field -> the flag's
+    comma-separated values, appended when not there yet, gcloud's repeated-argument union).
+    Returns the body to send and the fields that changed."""
+    current = call(row["api"], row["version"], row["read"]["method"], fill(row["read"]["params"], values))
+    changed = []
+    for field, template in (row.get("add_to_lists") or {}).items():
+        items = list(current.get(field) or [])
+        for item in str(fill(template, values)).split(","):
+            if item and item not in items:
+                items.append(item)
+        if items != list(current.get(field) or []):
+            changed.append(field)
+        current[field] = items
+    return current, changed
 
 
 def _answer_fields(answer: object) -> dict:
