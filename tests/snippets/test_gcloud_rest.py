@@ -82,7 +82,6 @@ def test_converters(template, values, expected):
     ("{r|duration}", {"r": "a week"}, "invalid duration"),
     ("{d|weekday}", {"d": "someday"}, "invalid day of week"),
     ("{o|order}", {"o": "newest"}, "Invalid choice"),
-    ("{f|file}", {"f": "/nonexistent/policy.yaml"}, "Unable to read file"),
     ("{m|money}", {"m": "a lot"}, "not valid for --budget-amount"),
     ("{t|threshold_rules}", {"t": ["percent=0.5,basis=yesterday"]}, "basis must be one of"),
 ])
@@ -91,6 +90,11 @@ def test_fault_a_value_a_converter_cannot_read_is_an_error(template, values, mes
     with pytest.raises(gcloud_rest.ApiFailure, match=message):
         gcloud_rest.fill(template, values)
 
+
+
+def test_fault_an_unreadable_file_flag_is_an_argument_error():
+    with pytest.raises(gcloud_rest.ArgumentError, match=r"--policy-from-file: Unable to read file \[/nonexistent/p.yaml\]"):
+        gcloud_rest.fill("{policy_from_file|file}", {"policy_from_file": "/nonexistent/p.yaml"})
 
 
 def test_a_repeated_flag_keeps_every_value():

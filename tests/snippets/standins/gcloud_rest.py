@@ -40,6 +40,10 @@ class ApiFailure(Exception):
         self.status, self.message = status, message
 
 
+class ArgumentError(Exception):
+    """A flag value gcloud's argument parser rejects (exit 2, like gcloud)."""
+
+
 class TableError(Exception):
     """The command table is wrong (a stand-in bug, not a user error)."""
 
@@ -212,7 +216,7 @@ def _file(value: str) -> object:
     """A flag naming a YAML or JSON file (``--policy-from-file``): its parsed content."""
     path = Path(str(value))
     if not path.is_file():
-        raise ApiFailure("INVALID_ARGUMENT", f"Unable to read file [{value}]: no such file")
+        raise ArgumentError(f"Unable to read file [{value}]: [Errno 2] No such file or directory: '{value}'")
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -290,7 +294,10 @@ def _value(values: dict, name: str, converter: str | None) -> object:
         return values[name]
     if converter not in CONVERTERS:
         raise TableError(f"unknown converter '{converter}' in {TABLE.name}")
-    return CONVERTERS[converter](values[name])
+    try:
+        return CONVERTERS[converter](values[name])
+    except ArgumentError as error:
+        raise ArgumentError(f"--{name.replace('_', '-')}: {error}") from None
 
 
 def fill(template: object, values: dict) -> object:
@@ -373,6 +380,9 @@ def run(name: str, options: dict, args: list[str]) -> int:
     except ApiFailure as failure:
         print(f"ERROR: (gcloud.{name.replace(' ', '.')}) {failure.status}: {failure.message}", file=sys.stderr)
         return 1
+    except ArgumentError as error:  # the flag named by the template field that read it
+        print(f"ERROR: (gcloud.{name.replace(' ', '.')}) argument {error}", file=sys.stderr)
+        return 2
     except fmt.FormatError as err:
         print(f"stand-in gcloud: {err}; mark the block {{not-run}} or extend gcloud_format.py", file=sys.stderr)
         return 3
