@@ -11,7 +11,7 @@ BUILDDIR    = build
 STRICT      = -W --keep-going -n -c .
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help setup html page test-merge pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
+.PHONY: help setup html page record shell test-merge pdf offline bundle outputs verify-evidence livehtml linkcheck clean test export review-due benchmark reality gcloud-diff
 
 help:
 	@echo "make html        build the HTML manual into $(BUILDDIR)/html (warnings fail the build)"
@@ -19,6 +19,8 @@ help:
 	@echo "make test        build, then run every test (pytest); page sessions whose inputs did not change keep their evidence (FULL=1 runs all)"
 	@echo "make test SHARD=K/N   one shard of the suite (own evidence folder); make test-merge folds the shards"
 	@echo "make page PAGE=deployment/runbooks/troubleshooting   build, then test one page (its snippets and lints)"
+	@echo "make record PAGE=...  write what real tools printed into the page's expected output (DRY=1: show only)"
+	@echo "make shell PAGE=... [UPTO=LINE] [AS=PROC_ID]   try commands in the page's sandbox world"
 	@echo "make pdf         build the PDF manual into $(BUILDDIR)/latex (LaTeX, Mermaid via mermaid-cli)"
 	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
@@ -136,6 +138,21 @@ page:
 	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
 	@mkdir -p $(BUILDDIR)/evidence
 	@CVPLUS_BUILT=$(BUILDDIR)/html $(PYTHON) scripts/page_test.py "$(PAGE)"
+
+# The writer's record mode and shell (tests/snippets/record.py, shell.py):
+# write what real tools printed into PAGE's expected output (DRY=1: show
+# only); or try commands in PAGE's sandbox world (UPTO=LINE, AS=PROC_ID).
+OURPATH = source/_ext:scripts:tests:tests/snippets
+record:
+	@scripts/setup.sh test
+	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
+	@CVPLUS_BUILT=$(BUILDDIR)/html PYTHONPATH=$(OURPATH) $(PYTHON) -m record "$(PAGE)" $(if $(DRY),--dry-run)
+
+shell:
+	@scripts/setup.sh test
+	$(SPHINXBUILD) -b html $(STRICT) $(SPHINXOPTS) -q $(SOURCEDIR) $(BUILDDIR)/html
+	@CVPLUS_BUILT=$(BUILDDIR)/html PYTHONPATH=$(OURPATH) $(PYTHON) -m shell "$(PAGE)" \
+	  $(if $(UPTO),--upto $(UPTO)) $(if $(AS),--as $(AS))
 
 # HTML, PDF and offline bundle from the evidence already recorded.
 outputs:

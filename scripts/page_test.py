@@ -32,6 +32,28 @@ def docname_of(page: str) -> str:
     return page[:-3] if page.endswith(".md") else page
 
 
+def unknown_page(docname: str, manifest: dict) -> str:
+    """Why ``docname`` cannot be tested (no shell snippets), naming the closest pages; else ""."""
+    pages = sorted({s["docname"] for s in manifest["snippets"]})
+    if docname in pages:
+        return ""
+    close = difflib.get_close_matches(docname, pages, n=3, cutoff=0.3)
+    return (f"no page '{docname}' has shell snippets" + (f"; did you mean: {', '.join(close)}?" if close else "")
+            + f" ({len(pages)} pages have some)")
+
+
+def resolve(prog: str, page: str) -> tuple[str, dict] | None:
+    """The page's docname and the built manifest; None (reason on stderr) for a page with no snippets."""
+    built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html"))
+    manifest = json.loads((built / "snippets.json").read_text(encoding="utf-8"))
+    docname = docname_of(page)
+    problem = unknown_page(docname, manifest)
+    if problem:
+        print(f"{prog}: {problem}", file=sys.stderr)
+        return None
+    return docname, manifest
+
+
 def node_ids(docname: str, manifest: dict) -> list[str]:
     ids = [f"{s['docname']}::{s['need'] or 'page'}::L{s['line']}" for s in manifest["snippets"]
            if s["docname"] == docname]
@@ -42,16 +64,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: make page PAGE=deployment/runbooks/troubleshooting", file=sys.stderr)
         return 2
-    built = Path(os.environ.get("CVPLUS_BUILT", ROOT / "build" / "html"))
-    manifest = json.loads((built / "snippets.json").read_text(encoding="utf-8"))
-    docname = docname_of(argv[0])
-    pages = sorted({s["docname"] for s in manifest["snippets"]})
-    if docname not in pages:
-        close = difflib.get_close_matches(docname, pages, n=3, cutoff=0.3)
-        print(f"make page: no page '{docname}' has shell snippets"
-              + (f"; did you mean: {', '.join(close)}?" if close else "") + f" ({len(pages)} pages have some)",
-              file=sys.stderr)
+    resolved = resolve("make page", argv[0])
+    if resolved is None:
         return 2
+    docname, manifest = resolved
     ids = node_ids(docname, manifest)
     start = time.monotonic()
     status = subprocess.call([sys.executable, "-m", "pytest", "-n", "0", "-q", "-rf", "--no-header",

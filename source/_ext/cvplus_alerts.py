@@ -57,7 +57,7 @@ def facts_line(path: Path, *keys: str) -> int:
     """Line of ``keys`` (a path of mapping keys) in a YAML file; the deepest
     one found if the full path is absent."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=cvplus_data.YAML_LOADER)
     except (OSError, yaml.YAMLError):
         return 1
     line = 1
@@ -92,7 +92,7 @@ def rendered(path: Path, facts: dict[str, Any]) -> tuple[str, dict[str, Any] | N
     if unknown:
         return raw, None, f"unknown placeholder(s) {', '.join(unknown)}"
     try:
-        data = yaml.safe_load(text)
+        data = cvplus_data.parse_yaml(text)
     except yaml.YAMLError as exc:
         return raw, None, f"invalid YAML: {getattr(exc, 'problem', exc)}"
     if not isinstance(data, dict):

@@ -125,9 +125,17 @@ def option_line(path: Path, lineno: int, option: str) -> int:
 
 
 def plain_needs(app: Sphinx) -> dict[str, dict[str, Any]]:
+    """The resolved needs as plain dicts. sphinx-needs locks its view once the
+    needs are resolved, so the copy is made once per view and shared by every
+    caller of the build (seven handlers): callers must not change it."""
     from sphinx_needs.api import get_needs_view
 
-    return {need_id: dict(need) for need_id, need in get_needs_view(app).items()}
+    view = get_needs_view(app)
+    cached = getattr(app, "_cvplus_plain_needs", None)
+    if cached is None or cached[0] is not view:
+        cached = (view, {need_id: dict(need) for need_id, need in view.items()})
+        app._cvplus_plain_needs = cached
+    return cached[1]
 
 
 def _run(app: Sphinx, builder: Any = None) -> None:

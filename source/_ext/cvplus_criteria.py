@@ -28,6 +28,8 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+import cvplus_data
+
 CRITERIA_FILE = Path(__file__).resolve().parent.parent / "_data" / "criteria.yaml"
 FRAMEWORKS = ("soc2", "gdpr", "pci")
 
@@ -44,7 +46,7 @@ def load(path: Path = CRITERIA_FILE) -> dict[str, dict[str, Any]]:
     """Per framework: name, source and criteria (ref, title, id, scope, reason, line)."""
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
+        data = cvplus_data.parse_yaml(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CriteriaError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML") from exc

@@ -16,6 +16,14 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "_data"
 PLATFORM_FILE = DATA_DIR / "platform.yaml"
 METAMODEL_FILE = DATA_DIR / "metamodel.yaml"
 PERMISSIONS_FILE = DATA_DIR / "permissions.yaml"
+# libyaml's parser when PyYAML has it (the wheels do): the same documents,
+# loaded about twenty times faster, on every build (issue 18, build speed).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through :data:`YAML_LOADER`; raises ``yaml.YAMLError``."""
+    return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 (a safe loader)
 
 
 class DataError(Exception):
@@ -28,7 +36,7 @@ def _load(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -29,6 +29,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+import cvplus_data
+
 REGISTER = Path(__file__).resolve().parent.parent / "_data" / "operating_evidence.yaml"
 REAL_ENVIRONMENTS = ("dev", "staging", "prod")
 RESULTS = ("collected", "exception")
@@ -46,14 +48,14 @@ def load_register(path: Path = REGISTER) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     text = path.read_text(encoding="utf-8")
-    loader = yaml.SafeLoader(text)
+    loader = cvplus_data.YAML_LOADER(text)
     try:
         root = loader.get_single_node()
     finally:
         loader.dispose()
     if root is None:
         return []
-    data = yaml.safe_load(text) or {}
+    data = cvplus_data.parse_yaml(text) or {}
     records = data.get("records") or []
     lines = []
     for key, value in getattr(root, "value", []):

@@ -27,10 +27,7 @@ for _s in SNIPPETS:
 
 @pytest.fixture(scope="session")
 def sessions(tmp_path_factory: pytest.TempPathFactory):
-    sessions = Sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"],
-                        world.path_dirs(), world.sandbox_env(), standin_pages=world.standin_pages(),
-                        standin_path_dirs=world.path_dirs(real_firebase=False), prepare_home=world.trap_home,
-                        simulated_standin_pages=set(world.STANDIN_PAGES_WITH_SIMULATION))
+    sessions = world.page_sessions(tmp_path_factory.mktemp("sandboxes"), MANIFEST["pages"])
     yield sessions
     sessions.close()
 

@@ -172,6 +172,17 @@ def sandbox_env() -> dict[str, str]:
             **({"CVPLUS_REAL_GCLOUD": os.environ["CVPLUS_REAL_GCLOUD"]} if os.environ.get("CVPLUS_REAL_GCLOUD") else {})}
 
 
+def page_sessions(root: Path, pages: dict):
+    """The page sandboxes the snippet tests use (``runner.Sessions``), for the
+    tests and for the writer's record mode and shell (``pages``: the manifest's
+    hidden setup and cleanup per page): same PATH, stand-in
+    pages, simulation and trap default project."""
+    from runner import Sessions
+    return Sessions(root, pages, path_dirs(), sandbox_env(), standin_pages=standin_pages(),
+                    standin_path_dirs=path_dirs(real_firebase=False), prepare_home=trap_home,
+                    simulated_standin_pages=set(STANDIN_PAGES_WITH_SIMULATION))
+
+
 def trap_home(home: Path) -> None:
     """Make the trap the firebase CLI's active project for every folder of
     the sandbox (configstore ``activeProjects``, looked up from the working

@@ -982,6 +982,16 @@ def load_behaviours() -> None:
                 HANDLERS[tool][name] = handler
 
 
+def note_call(tool: str, argv: list[str]) -> None:
+    """Append the call to ``$CVPLUS_CTL/standin-calls.log`` (the sandbox's
+    control folder): the record mode (tests/snippets/record.py) writes no
+    expected output for a block whose output came from a stand-in."""
+    ctl = os.environ.get("CVPLUS_CTL")
+    if ctl:
+        with open(Path(ctl) / "standin-calls.log", "a", encoding="utf-8") as log:
+            log.write(json.dumps([tool, *argv]) + "\n")
+
+
 def main(tool: str, argv: list[str]) -> int:
     if tool == "gcloud" and os.environ.get("CVPLUS_REAL_GCLOUD"):
         import real_gcloud  # the developer's own gcloud, against the same simulation
@@ -999,6 +1009,7 @@ def main(tool: str, argv: list[str]) -> int:
             if not REAL_FIREBASE:
                 raise Unsimulated("the real firebase-tools is not on this sandbox")
             os.execv(REAL_FIREBASE, [REAL_FIREBASE, *argv])
+        note_call(tool, argv)
         if tool == "gcloud" and os.environ.get("CVPLUS_GCLOUD_REST") and os.environ.get("CVPLUS_CLOUDSIM_ENDPOINTS"):
             import gcloud_rest  # the REST client of the simulated Google APIs
             if name in gcloud_rest.load_table():
@@ -1014,9 +1025,11 @@ def main(tool: str, argv: list[str]) -> int:
         handler(load_state(), options, args)
         return 0
     except Refused as exc:
+        note_call(tool, argv)
         print(f"stand-in {tool}: REFUSED: {exc}", file=sys.stderr)
         return 2
     except Unsimulated as exc:
+        note_call(tool, argv)
         print(f"stand-in {tool}: {exc} is valid grammar but not simulated in the sandbox; "
               "mark the block {not-run} with a reason", file=sys.stderr)
         return 3
@@ -1028,5 +1041,6 @@ def main(tool: str, argv: list[str]) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1] == "sandbox-cloud":
+        note_call("sandbox-cloud", sys.argv[2:])
         sys.exit(sandbox_report(sys.argv[2:]))
     sys.exit(main(sys.argv[1], sys.argv[2:]))
