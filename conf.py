@@ -77,8 +77,8 @@ myst_substitutions = cvplus_data.substitutions(PLATFORM)
 cvplus_platform = PLATFORM
 cvplus_metamodel = METAMODEL
 
-# -- sphinx-needs: everything comes from the metamodel file ----------------
-globals().update(cvplus_data.sphinx_needs_config(METAMODEL))
+# -- sphinx-needs: everything comes from the metamodel file, schema included
+globals().update(cvplus_data.sphinx_needs_config(METAMODEL, PLATFORM))
 needs_build_json = True
 needs_reproducible_json = True
 needs_table_style = "TABLE"

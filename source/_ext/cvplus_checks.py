@@ -1,111 +1,49 @@
 """Schema rules of the metamodel, enforced on every build.
 
-Local checks look at one need: its ID form and prefix, which fields its type
-must or may carry, enumerations and patterns. Graph checks look at resolved
-links: targets exist and have an allowed type, and the rules of
-``metamodel.yaml`` (every control carried out by a procedure, every risk
-mitigated, ...) hold. Every finding is a warning at the need's ``file:line``;
+sphinx-needs 9.1 validates the needs itself, with the schemas
+cvplus_needs_schema generates from ``metamodel.yaml``: field values, the
+fields and links each type must or may carry, ID prefixes, link target
+types and the graph rules (every control carried out by a procedure, every
+risk mitigated, ...). It logs a violation with no location; this extension
+silences those records and re-emits each finding of its report
+(``schema_violations.json``) in our words at the need's ``file:line`` (the
+option's line for a link). One check stays hand-written, because a schema
+cannot express it: a link to a need that does not exist, named at the
+option's line with the nearest existing ID. Every finding is a warning;
 ``make html`` runs with ``-W``, so any finding fails the build.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from collections import defaultdict
+import json
 from pathlib import Path
 from typing import Any, Iterable
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-import cvplus_data
+from cvplus_data import split_list  # noqa: F401  (other extensions import it from here)
 
 logger = logging.getLogger(__name__)
-FREE_TEXT = ("manual_reason", "source_ref", "scope_reason")
 
 
-def split_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in str(value).split(",") if part.strip()]
+def dangling_links(needs: dict[str, dict[str, Any]],
+                   metamodel: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+    """(need id, finding, link option) for each link to a need that does
+    not exist, with the nearest existing ID.
 
-
-def local_findings(need: dict[str, Any], metamodel: dict[str, Any], platform: dict[str, Any]) -> Iterable[str]:
-    """Findings about one need on its own."""
-    type_name = need["type"]
-    types = {t["directive"]: t for t in metamodel["types"]}
-    need_id = need["id"]
-    if not re.match(metamodel["id_regex"], need_id):
-        yield f"{need_id}: ID is not of the form PREFIX_WORDS (upper case, digits, '_')"
-    prefix = types[type_name]["prefix"]
-    if not need_id.startswith(prefix):
-        yield f"{need_id}: a {types[type_name]['title'].lower()} ID must start with '{prefix}'"
-    spec = metamodel["type_fields"].get(type_name, {})
-    allowed = set(spec.get("required", [])) | set(spec.get("optional", [])) | {"status"}
-    for field in spec.get("required", []):
-        if not split_list(need.get(field)):
-            yield f"{need_id}: a {type_name} needs the field ':{field}:'"
-    for field, fspec in metamodel["fields"].items():
-        values = split_list(need.get(field))
-        if not values:
-            continue
-        if field not in allowed:
-            yield f"{need_id}: field ':{field}:' is not allowed on a {type_name}"
-            continue
-        if not fspec.get("list") and len(values) > 1 and field not in FREE_TEXT:
-            yield f"{need_id}: field ':{field}:' takes one value, got {len(values)}"
-        enum = cvplus_data.field_enum(metamodel, platform, field)
-        pattern = fspec.get("pattern")
-        for value in values if field not in FREE_TEXT else []:
-            if enum is not None and value not in enum:
-                yield f"{need_id}: ':{field}: {value}' is not one of {', '.join(enum)}"
-            if pattern and not re.match(pattern, value):
-                yield f"{need_id}: ':{field}: {value}' does not match {pattern}"
-    if type_name == "requirement" and need.get("scope") == "out-of-scope" and not split_list(need.get("scope_reason")):
-        yield f"{need_id}: an out-of-scope criterion needs ':scope_reason:' saying why"
-    if type_name == "procedure" and need.get("manual_reason") is not None and not str(need.get("manual_reason")).strip():
-        yield f"{need_id}: ':manual_reason:' is empty; say why the procedure cannot be run"
-
-
-def graph_findings(needs: dict[str, dict[str, Any]],
-                   metamodel: dict[str, Any]) -> Iterable[tuple[str, str, str | None]]:
-    """(need id, finding, option) triples about links between needs; the
-    option is the link field at fault (its line is the one to report), or
-    None for a rule about the need as a whole."""
-    incoming: dict[tuple[str, str], list[str]] = defaultdict(list)
+    Hand-written: sphinx-needs' ``network`` schema reports a broken link
+    only for the links a schema names, with no option line and no
+    suggestion; ``difflib`` finds the ID the writer probably meant.
+    """
     for need in needs.values():
-        for link_name, link in metamodel["links"].items():
+        for link_name in metamodel["links"]:
             for target in split_list(need.get(link_name)):
                 if target not in needs:
                     close = difflib.get_close_matches(target, list(needs), n=1, cutoff=0.75)
                     hint = f"; did you mean '{close[0]}'?" if close else ""
                     yield need["id"], f"{need['id']}: ':{link_name}:' points at unknown need '{target}'{hint}", link_name
-                    continue
-                if need["type"] not in link["from"]:
-                    yield need["id"], (
-                        f"{need['id']}: a {need['type']} may not use ':{link_name}:' "
-                        f"(allowed from: {', '.join(link['from'])})"
-                    ), link_name
-                target_type = needs[target]["type"]
-                if target_type not in link["to"]:
-                    yield need["id"], (
-                        f"{need['id']}: ':{link_name}: {target}' points at a {target_type}; "
-                        f"allowed: {', '.join(link['to'])}"
-                    ), link_name
-                incoming[(target, link_name)].append(need["id"])
-    for rule in metamodel["rules"]:
-        for need in needs.values():
-            if need["type"] not in rule["types"]:
-                continue
-            if "incoming" in rule:
-                count = len(incoming[(need["id"], rule["incoming"])])
-            else:
-                count = len([t for t in split_list(need.get(rule["outgoing"])) if t in needs])
-            if count < rule["min"]:
-                yield need["id"], f"{need['id']}: {rule['message']} (rule {rule['id']})", None
 
 
 def option_line(path: Path, lineno: int, option: str) -> int:
@@ -138,7 +76,37 @@ def plain_needs(app: Sphinx) -> dict[str, dict[str, Any]]:
     return cached[1]
 
 
+SCHEMA_TYPES = ("sn_schema_violation", "sn_schema_warning", "sn_schema_info")
+# sphinx-needs reports a broken link too; dangling_links names it better
+LEFT_TO_DANGLING = {"network_missing_target"}
+
+
+REPORT = "schema_violations.json"
+
+
+def schema_report(outdir: Path) -> dict[str, list[dict[str, Any]]] | None:
+    """Need id -> findings of sphinx-needs' schema validation of this build;
+    None when it wrote no report."""
+    path = outdir / REPORT
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("validation_warnings", {})
+
+
+def _forget_last_report(app: Sphinx) -> None:
+    """A report left by an earlier build must not stand in for this one's."""
+    (Path(app.outdir) / REPORT).unlink(missing_ok=True)
+
+
+def _silence_sphinx_needs(app: Sphinx, config: Any) -> None:
+    """sphinx-needs logs schema violations without a location; they are
+    re-emitted with one by ``_run``."""
+    config.suppress_warnings = [*config.suppress_warnings, *(t for t in SCHEMA_TYPES if t not in config.suppress_warnings)]
+
+
 def _run(app: Sphinx, builder: Any = None) -> None:
+    from cvplus_needs_schema import describe
+
     metamodel = app.config.cvplus_metamodel
     platform = app.config.cvplus_platform
     needs = plain_needs(app)
@@ -152,16 +120,30 @@ def _run(app: Sphinx, builder: Any = None) -> None:
             location = f"{path}:{option_line(path, int(need['lineno']), option)}"
         logger.warning(message, location=location, type="cvplus", subtype=subtype)
 
-    for need_id, need in sorted(needs.items()):
-        if need.get("is_external"):
+    report = schema_report(Path(app.outdir))
+    if report is None:
+        logger.warning(f"sphinx-needs wrote no {REPORT}: the metamodel's schema rules were not checked",
+                       type="cvplus", subtype="schema")
+        report = {}
+    seen: set[tuple[str, str]] = set()
+    for need_id, findings in sorted(report.items()):
+        if need_id not in needs or needs[need_id].get("is_external"):
             continue
-        for finding in local_findings(need, metamodel, platform):
-            warn(need_id, finding, "schema-local")
-    for need_id, finding, option in graph_findings(needs, metamodel):
+        for finding in findings:
+            if finding.get("subtype") in LEFT_TO_DANGLING:
+                continue
+            for message, option in describe(finding, needs[need_id], needs, metamodel, platform):
+                if (need_id, message) not in seen:
+                    seen.add((need_id, message))
+                    warn(need_id, message, "schema", option)
+    for need_id, finding, option in dangling_links(needs, metamodel):
         warn(need_id, finding, "schema-graph", option)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("cvplus_metamodel", {}, "env", types=[dict])
+    app.connect("config-inited", _silence_sphinx_needs)
+    app.connect("builder-inited", _forget_last_report)
+    # after sphinx-needs' schema validation (write-started, 500) wrote its report
     app.connect("write-started", _run, priority=600)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

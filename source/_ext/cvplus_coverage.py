@@ -1,19 +1,22 @@
-"""Traceability: coverage matrix, coverage figures and auditor exports.
+"""Traceability pages: coverage matrix, coverage figures and gaps.
 
-Status is computed, never typed: a control's status follows from the
-procedures that carry it out (``:implements:`` links) and from the latest
-snippet-test evidence for those procedures (``build/evidence/results.json``,
-written by the test suite). Directives:
+Renders what the status model (cvplus_coverage_model) computes from the
+needs and the test evidence; writes nothing by hand. Directives:
 
-``{coverage-matrix}``   one table per framework (``:framework: soc2``)
+``{coverage-matrix}``   one table per framework (``:framework: soc2``; the
+                        frameworks of ``metamodel.yaml``), ``checklist`` or ``all``
 ``{coverage-summary}``  figures per need type and per framework, with pies
 ``{coverage-gaps}``     controls not proven by a passing test, and why
 ``{evidence-run}``      the test run whose results this build shows, and
                         the evidence ledger's head (its anchor in the PDF)
 
-At the end of every build the same data is written next to needs.json as
-``traceability.csv``, ``coverage.csv`` and ``coverage.json``. The pages that
-hold these directives are re-written on every build so they are never stale.
+It also puts each procedure's, control's and checklist item's status line
+under the need. At the end of every build cvplus_exports writes the same
+data next to needs.json. The pages that hold these directives are
+re-written whenever their inputs change, so they are never stale.
+
+How the build fails: a directive naming a framework the metamodel does not
+declare is an error at its file:line (``unknown framework 'hipaa'``).
 """
 
 from __future__ import annotations
@@ -30,217 +33,21 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
-from cvplus_checks import plain_needs, split_list
+import cvplus_data
+from cvplus_checks import plain_needs
+from cvplus_coverage_model import DESIGN_STATES, carrier_types, compute, gap_rows, load_results
 from cvplus_handoff import read_results
 from cvplus_pagestate import page_state
 from cvplus_tables import table as _table_node
 
 logger = logging.getLogger(__name__)
 
-FRAMEWORKS = {"soc2": "SOC 2", "gdpr": "GDPR", "pci": "PCI DSS"}
-# Design: is the procedure verified in the sandbox? Never evidence that the
-# control operated in the real environment.
-PROCEDURE_STATES = ["passed", "failed", "stale", "manual", "not-run"]
-DESIGN_STATES = ["verified", "exception-open", "manual", "not-run", "failed", "stale", "uncovered"]
-# Operation: evidence collected in the real environment for the audit period,
-# set only by `scripts/evidence_ledger.py import` (see cvplus_operating).
-OPERATING_STATES = ["collected", "exception", "missing"]
 STATE_COLOURS = {
     "verified": "#2e7d32", "passed": "#2e7d32", "manual": "#c49000",
     "not-run": "#9e9e9e", "failed": "#c62828", "stale": "#ef6c00",
     "uncovered": "#6a1b9a", "exception-open": "#ad1457", "linked": "#2e7d32", "unlinked": "#c62828",
     "collected": "#2e7d32", "exception": "#ad1457", "missing": "#9e9e9e",
 }
-
-
-# -- evidence --------------------------------------------------------------
-
-def load_results(path: Path) -> dict[str, list[dict[str, Any]]]:
-    """Snippet results per procedure id; empty when the tests have not run."""
-    by_need: dict[str, list[dict[str, Any]]] = {}
-    for result in read_results(path):  # cvplus_handoff: a file of another shape stops the build, named
-        by_need.setdefault(result.need, []).append(result.to_dict())
-    return by_need
-
-
-def procedure_status(need: dict[str, Any], results: dict[str, list[dict[str, Any]]],
-                     current_hashes: dict[str, set[str]], manual_needs: set[str] = frozenset(),
-                     finding_hashes: dict[str, set[str]] | None = None) -> dict[str, Any]:
-    """Design status of one procedure: status, date and run of the newest
-    result, and whether a passing block reproduced a recorded finding.
-
-    passed: every runnable snippet passed at its current text, and none of
-    its snippets is marked not-run; failed / stale (the text changed since
-    it passed) / not-run (runnable, no result yet); manual otherwise.
-    """
-    shown = current_hashes.get(need["id"], set())
-    findings = (finding_hashes or {}).get(need["id"], set())
-    # the newest result for each snippet text the page shows now: an older
-    # failure, or a result for text that is gone, no longer counts
-    newest_by_text: dict[str, dict[str, Any]] = {}
-    for r in results.get(need["id"], []):
-        if r.get("outcome") in ("passed", "failed") and r.get("sha256") in shown:
-            if r.get("finished", "") >= newest_by_text.get(r["sha256"], {}).get("finished", ""):
-                newest_by_text[r["sha256"]] = r
-
-    def out(status: str, date: str = "", run: str = "") -> dict[str, Any]:
-        finding = any(h in findings and r["outcome"] == "passed" for h, r in newest_by_text.items())
-        return {"status": status, "date": date, "run": run, "finding": finding}
-
-    if newest_by_text:
-        latest = max(newest_by_text.values(), key=lambda r: r.get("finished", ""))
-        newest, run = latest.get("finished", ""), latest.get("run", "")
-        if any(r["outcome"] == "failed" for r in newest_by_text.values()):
-            return out("failed", newest, run)
-        if set(newest_by_text) != shown:
-            return out("stale", newest, run)
-        return out("manual" if need["id"] in manual_needs else "passed", newest, run)
-    if shown and any(r.get("sha256") not in shown for r in results.get(need["id"], [])):
-        latest = max(results[need["id"]], key=lambda r: r.get("finished", ""))
-        return out("stale", latest.get("finished", ""), latest.get("run", ""))
-    if shown:
-        return out("not-run")
-    # no runnable snippet: the build has checked that it states a reason
-    return out("manual")
-
-
-def procedure_runs(need: dict[str, Any], results: dict[str, list[dict[str, Any]]],
-                   current_hashes: dict[str, set[str]]) -> dict[str, Any]:
-    """What the procedure's current snippets ran against (tools) and the simulated
-    Google APIs' request-log summary, merged over their newest results."""
-    shown = current_hashes.get(need["id"], set())
-    newest: dict[str, dict[str, Any]] = {}
-    for r in results.get(need["id"], []):
-        if r.get("outcome") in ("passed", "failed") and r.get("sha256") in shown:
-            if r.get("finished", "") >= newest.get(r["sha256"], {}).get("finished", ""):
-                newest[r["sha256"]] = r
-    tools: list[str] = []
-    endpoints: dict[str, int] = {}
-    documents: set[str] = set()
-    exceptions: set[str] = set()
-    requests = 0
-    for r in newest.values():
-        tools += [t for t in r.get("ran_against", []) if t not in tools]
-        cloud = r.get("cloud") or {}
-        requests += cloud.get("requests", 0)
-        for name, count in cloud.get("endpoints", {}).items():
-            endpoints[name] = endpoints.get(name, 0) + count
-        documents.update(cloud.get("documents", []))
-        exceptions.update(cloud.get("exceptions", []))
-    return {"ran_against": tools, "cloud": {"requests": requests, "endpoints": dict(sorted(endpoints.items())),
-                                            "documents": sorted(documents), "exceptions": sorted(exceptions)}}
-
-
-def control_status(proc_states: list[str], finding: bool = False) -> str:
-    """Design status of a control from its procedures' design statuses.
-
-    A procedure that passed while reproducing a recorded finding makes the
-    control "exception-open": the check works, the control does not hold.
-    """
-    if not proc_states:
-        return "uncovered"
-    for bad in ("failed", "stale", "not-run"):
-        if bad in proc_states:
-            return bad
-    if finding:
-        return "exception-open"
-    if all(s == "passed" for s in proc_states):
-        return "verified"
-    return "manual"
-
-
-def compute(needs: dict[str, dict[str, Any]], results: dict[str, list[dict[str, Any]]],
-            current_hashes: dict[str, set[str]] | None = None,
-            manual_needs: set[str] = frozenset(),
-            finding_hashes: dict[str, set[str]] | None = None,
-            operating: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Everything the matrix, the figures and the exports show.
-
-    ``operating`` (control id -> operating record, from cvplus_operating) is
-    the only input to a control's operating status; sandbox ``results``
-    never reach it.
-    """
-    current_hashes = current_hashes or {}
-    operating = operating or {}
-    carried_by: dict[str, list[str]] = {}
-    for need in needs.values():
-        for target in split_list(need.get("implements")):
-            carried_by.setdefault(target, []).append(need["id"])
-    procs = {
-        nid: {**procedure_status(n, results, current_hashes, manual_needs, finding_hashes),
-              **procedure_runs(n, results, current_hashes)}
-        for nid, n in needs.items() if n["type"] == "procedure"
-    }
-    rows = []
-    for nid, need in sorted(needs.items()):
-        if need["type"] not in ("control", "checklist"):
-            continue
-        proc_ids = sorted(p for p in carried_by.get(nid, []) if p in procs)
-        states = [procs[p]["status"] for p in proc_ids]
-        finding = any(procs[p]["finding"] for p in proc_ids)
-        op = operating.get(nid) or {"status": "missing", "records": []}
-        rows.append({
-            "id": nid,
-            "type": need["type"],
-            "title": need["title"],
-            "owner": need.get("owner") or "",
-            "frequency": need.get("frequency") or "",
-            "phase": need.get("phase") or "",
-            "refs": framework_refs(need, needs),
-            "procedures": [{"id": p, **procs[p]} for p in proc_ids],
-            "evidence": split_list(need.get("evidenced_by")),
-            "design": control_status(states, finding),
-            "operating": op["status"],
-            "operating_records": op["records"],
-            "last_result": max((procs[p]["date"] for p in proc_ids), default=""),
-            "to_confirm": need.get("status") == "to-confirm",
-        })
-    used_evidence = {e for n in needs.values()
-                     for e in split_list(n.get("evidenced_by")) + split_list(n.get("mitigated_by"))}
-    per_type = {}
-    for type_name in sorted({n["type"] for n in needs.values()}):
-        of_type = [n for n in needs.values() if n["type"] == type_name]
-        linked = [n for n in of_type if _is_linked(n, used_evidence, carried_by)]
-        per_type[type_name] = {"total": len(of_type), "linked": len(linked)}
-    per_framework = {}
-    for fw in FRAMEWORKS:
-        fw_rows = [r for r in rows if r["refs"][fw]]
-        counts = {state: sum(1 for r in fw_rows if r["design"] == state) for state in DESIGN_STATES}
-        op_counts = {f"operating-{state}": sum(1 for r in fw_rows if r["operating"] == state)
-                     for state in OPERATING_STATES}
-        per_framework[fw] = {"total": len(fw_rows), **counts, **op_counts}
-    proc_counts = {s: sum(1 for p in procs.values() if p["status"] == s) for s in PROCEDURE_STATES}
-    return {"rows": rows, "procedures": procs, "per_type": per_type,
-            "per_framework": per_framework, "procedure_counts": proc_counts}
-
-
-def framework_refs(need: dict[str, Any], needs: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """Official criterion ids per framework that a control addresses
-    (through its ``:addresses:`` links to requirement needs)."""
-    refs: dict[str, list[str]] = {fw: [] for fw in FRAMEWORKS}
-    for target in split_list(need.get("addresses")):
-        crit = needs.get(target)
-        if crit and crit.get("framework") in refs:
-            refs[crit["framework"]].append(crit.get("ref") or target)
-    return refs
-
-
-def _is_linked(need: dict[str, Any], used_evidence: set[str], carried_by: dict[str, list[str]]) -> bool:
-    """A need is linked when the link its type is judged by exists."""
-    t = need["type"]
-    if t in ("control", "checklist"):
-        return bool(carried_by.get(need["id"]))
-    if t == "criterion":
-        return bool(split_list(need.get("evidenced_by")))
-    if t == "risk":
-        return bool(split_list(need.get("mitigated_by")))
-    if t == "procedure":
-        return bool(split_list(need.get("implements")))
-    if t == "deliverable":
-        return bool(split_list(need.get("delivers")))
-    if t == "evidence":
-        return need["id"] in used_evidence
-    return False
 
 
 # -- nodes and directives ------------------------------------------------
@@ -254,8 +61,9 @@ class CoverageMatrix(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         framework = self.options.get("framework", "all")
-        if framework not in (*FRAMEWORKS, "all", "checklist"):
-            raise self.error(f"coverage-matrix: unknown framework '{framework}' (use {', '.join(FRAMEWORKS)}, checklist or all)")
+        frameworks = cvplus_data.frameworks(self.config.cvplus_metamodel)
+        if framework not in (*frameworks, "all", "checklist"):
+            raise self.error(f"coverage-matrix: unknown framework '{framework}' (use {', '.join(frameworks)}, checklist or all)")
         node = coverage_placeholder(kind="matrix", framework=framework)
         node["ids"] = [f"matrix-{framework}"]
         return [node]
@@ -278,8 +86,9 @@ class CoverageGaps(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         framework = self.options.get("framework", "all")
-        if framework not in (*FRAMEWORKS, "all"):
-            raise self.error(f"coverage-gaps: unknown framework '{framework}' (use {', '.join(FRAMEWORKS)} or all)")
+        frameworks = cvplus_data.frameworks(self.config.cvplus_metamodel)
+        if framework not in (*frameworks, "all"):
+            raise self.error(f"coverage-gaps: unknown framework '{framework}' (use {', '.join(frameworks)} or all)")
         return [coverage_placeholder(kind="gaps", framework=framework)]
 
 
@@ -294,6 +103,7 @@ def _need_ref(app: Sphinx, fromdocname: str, need: dict[str, Any] | None, need_i
 
 
 def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str, Any], framework: str) -> list[nodes.Node]:
+    frameworks = cvplus_data.frameworks(app.config.cvplus_metamodel)
     if framework == "checklist":
         rows = [r for r in data["rows"] if r["type"] == "checklist"]
     elif framework == "all":
@@ -304,12 +114,12 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
         return [nodes.paragraph(text="No needs of this kind exist yet.")]
     table_rows = []
     for r in rows:
-        if framework in FRAMEWORKS:
+        if framework in frameworks:
             ref_cell: Any = ", ".join(r["refs"][framework])
         elif framework == "checklist":
             ref_cell = r["phase"]
         else:
-            ref_cell = "; ".join(f"{FRAMEWORKS[f]} {', '.join(v)}" for f, v in r["refs"].items() if v)
+            ref_cell = "; ".join(f"{frameworks[f]} {', '.join(v)}" for f, v in r["refs"].items() if v)
         procs: list[nodes.Node] = []
         for p in r["procedures"]:
             procs.append(nodes.line("", "", _need_ref(app, fromdocname, needs.get(p["id"]), p["id"]),
@@ -329,40 +139,12 @@ def _matrix(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str
             status_cell,
             [_status(r["operating"])],
         ])
-    first = "Phase" if framework == "checklist" else ("Reference" if framework in FRAMEWORKS else "Frameworks")
+    first = "Phase" if framework == "checklist" else ("Reference" if framework in frameworks else "Frameworks")
     headers = [first, "Control" if framework != "checklist" else "Checklist item",
                "Carried out by (sandbox result)", "Evidence", "Last sandbox run", "Design",
                "Operating"]
     return [_table_node(headers, table_rows, ["cvplus-matrix", f"cvplus-matrix-{framework}"], [9, 22, 27, 18, 8, 8, 8])]
 
-
-GAP_REASONS = {
-    "manual": "only manual evidence: carried out by people, not proven by a test",
-    "exception-open": "its check passes by reproducing an open finding: the control does not hold yet",
-    "not-run": "testable, but no test result yet",
-    "failed": "its latest test failed",
-    "stale": "its procedure changed since the test that passed",
-    "uncovered": "no procedure carries it out",
-}
-
-
-def gap_rows(data: dict[str, Any], needs: dict[str, Any], framework: str) -> list[dict[str, Any]]:
-    """Controls with a gap, and why; shared by the page and the tests."""
-    rows = []
-    for r in data["rows"]:
-        if r["type"] != "control" or (framework != "all" and not r["refs"][framework]):
-            continue
-        reasons = []
-        if r["design"] in GAP_REASONS:
-            reasons.append(GAP_REASONS[r["design"]])
-        if r["to_confirm"]:
-            reasons.append("the control itself is marked to confirm")
-        unsure = [e for e in r["evidence"] if (needs.get(e) or {}).get("status") in ("to-confirm", "planned")]
-        if unsure:
-            reasons.append(f"evidence {', '.join(unsure)} is planned or to confirm")
-        if reasons:
-            rows.append({**r, "reasons": reasons})
-    return rows
 
 
 def _gaps(app: Sphinx, fromdocname: str, data: dict[str, Any], needs: dict[str, Any], framework: str) -> list[nodes.Node]:
@@ -428,6 +210,7 @@ def _pie(title: str, counts: dict[str, int]) -> nodes.raw:
 
 def _summary(data: dict[str, Any], metamodel: dict[str, Any]) -> list[nodes.Node]:
     titles = {t["directive"]: t["title"] for t in metamodel["types"]}
+    frameworks = cvplus_data.frameworks(metamodel)
     out: list[nodes.Node] = []
     rows = []
     for type_name, figures in data["per_type"].items():
@@ -441,7 +224,7 @@ def _summary(data: dict[str, Any], metamodel: dict[str, Any]) -> list[nodes.Node
         carried = total - fig["uncovered"]
         verified_pct = 100 * fig["verified"] / total if total else 0
         carried_pct = 100 * carried / total if total else 0
-        rows.append([FRAMEWORKS[fw], str(total), f"{carried_pct:.0f} %", f"{verified_pct:.0f} %",
+        rows.append([frameworks[fw], str(total), f"{carried_pct:.0f} %", f"{verified_pct:.0f} %",
                      str(fig["exception-open"]), str(fig["manual"]), str(fig["not-run"]),
                      str(fig["failed"] + fig["stale"]), str(fig["operating-collected"])])
     out.append(nodes.rubric(text="Per framework"))
@@ -452,7 +235,7 @@ def _summary(data: dict[str, Any], metamodel: dict[str, Any]) -> list[nodes.Node
     out.append(nodes.rubric(text="At a glance"))
     out.append(_pie("Procedures (design)", data["procedure_counts"]))
     for fw, fig in data["per_framework"].items():
-        out.append(_pie(f"{FRAMEWORKS[fw]} (design)", {s: fig[s] for s in DESIGN_STATES}))
+        out.append(_pie(f"{frameworks[fw]} (design)", {s: fig[s] for s in DESIGN_STATES}))
     return out
 
 
@@ -470,7 +253,8 @@ def _data(app: Sphinx) -> tuple[dict[str, Any], dict[str, Any]]:
         from cvplus_snippets import current_hashes, finding_hashes, partly_manual
 
         cache = (needs, compute(needs, load_results(_results_path(app)), current_hashes(app.env),
-                                partly_manual(app.env), finding_hashes(app.env), operating_status(app)))
+                                partly_manual(app.env), finding_hashes(app.env), operating_status(app),
+                                app.config.cvplus_metamodel))
         app._cvplus_coverage = cache  # type: ignore[attr-defined]
     return cache
 
@@ -524,9 +308,10 @@ def _annotate_needs(app: Sphinx, doctree: nodes.document, fromdocname: str) -> N
         return
     needs, data = _data(app)
     rows = {r["id"]: r for r in data["rows"]}
+    shown = {"procedure", *carrier_types(app.config.cvplus_metamodel)}
     for node in targets:
         need = needs.get(node["ids"][0]) if node.get("ids") else None
-        if need is None or need["type"] not in ("procedure", "control", "checklist"):
+        if need is None or need["type"] not in shown:
             continue
         line = _status_line(app, fromdocname, need, data, rows)
         if line is not None and node.parent is not None:

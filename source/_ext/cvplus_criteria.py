@@ -31,7 +31,11 @@ from sphinx.util.docutils import SphinxDirective
 import cvplus_data
 
 CRITERIA_FILE = Path(__file__).resolve().parent.parent / "_data" / "criteria.yaml"
-FRAMEWORKS = ("soc2", "gdpr", "pci")
+
+
+def frameworks() -> list[str]:
+    """The frameworks of the metamodel (source/_data/metamodel.yaml)."""
+    return list(cvplus_data.frameworks(cvplus_data.load_metamodel()))
 
 
 class CriteriaError(Exception):
@@ -42,8 +46,9 @@ def need_id(framework: str, ref: str) -> str:
     return f"REQ_{framework.upper()}_" + "_".join(p for p in re.split(r"[^A-Za-z0-9]+", ref.upper()) if p)
 
 
-def load(path: Path = CRITERIA_FILE) -> dict[str, dict[str, Any]]:
-    """Per framework: name, source and criteria (ref, title, id, scope, reason, line)."""
+def load(path: Path = CRITERIA_FILE, known: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Per framework: name, source and criteria (ref, title, id, scope, reason, line).
+    ``known``: the metamodel's frameworks (read from the file when not given)."""
     text = path.read_text(encoding="utf-8")
     try:
         data = cvplus_data.parse_yaml(text) or {}
@@ -58,7 +63,14 @@ def load(path: Path = CRITERIA_FILE) -> dict[str, dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
-    for framework in FRAMEWORKS:
+    known = known if known is not None else frameworks()
+    for framework in data:
+        if framework not in known:
+            raise CriteriaError(f"{path}:{next((n for n, l in enumerate(lines, 1) if l.startswith(framework + ':')), 1)}: "
+                                f"'{framework}' is not a framework of source/_data/metamodel.yaml ({', '.join(known)})")
+    # a framework of the metamodel that this file does not list has its
+    # requirement needs written by hand
+    for framework in (f for f in known if f in data):
         spec = data.get(framework)
         if not isinstance(spec, dict) or not spec.get("criteria"):
             raise CriteriaError(f"{path}:1: framework '{framework}' has no criteria")
@@ -91,12 +103,12 @@ class FrameworkCriteria(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         framework = self.options.get("framework", "")
-        if framework not in FRAMEWORKS:
-            raise self.error(f"framework-criteria: unknown framework '{framework}' (use {', '.join(FRAMEWORKS)})")
         try:
-            data = load()
+            data = load(known=list(cvplus_data.frameworks(self.config.cvplus_metamodel)))
         except CriteriaError as exc:
             raise self.error(str(exc)) from None
+        if framework not in data:
+            raise self.error(f"framework-criteria: unknown framework '{framework}' (use {', '.join(data)})")
         self.env.note_dependency(str(CRITERIA_FILE))
         spec = data[framework]
         blocks = [spec["source"], ""]
@@ -120,8 +132,9 @@ class CriteriaMatrix(SphinxDirective):
         from cvplus_coverage import coverage_placeholder
 
         framework = self.options.get("framework", "")
-        if framework not in FRAMEWORKS:
-            raise self.error(f"criteria-matrix: unknown framework '{framework}' (use {', '.join(FRAMEWORKS)})")
+        known = list(cvplus_data.frameworks(self.config.cvplus_metamodel))
+        if framework not in known:
+            raise self.error(f"criteria-matrix: unknown framework '{framework}' (use {', '.join(known)})")
         node = coverage_placeholder(kind="criteria", framework=framework)
         node["ids"] = [f"criteria-{framework}"]
         return [node]
@@ -130,7 +143,7 @@ class CriteriaMatrix(SphinxDirective):
 def render(app: Sphinx, fromdocname: str, needs: dict[str, Any], data: dict[str, Any], framework: str) -> list[nodes.Node]:
     """The criterion-first table of one framework."""
     import cvplus_tables as tables
-    from cvplus_checks import split_list
+    from cvplus_data import split_list
     from cvplus_coverage import _need_ref, _status
 
     rows_by_id = {r["id"]: r for r in data["rows"]}

@@ -56,6 +56,15 @@ def line_of(path: Path, key: str) -> int:
     return 1
 
 
+def split_list(value: Any) -> list[str]:
+    """A need field's values: a list as given, or a comma-separated string split and stripped."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
 def lookup(data: dict[str, Any], dotted: str) -> Any:
     """Return ``data[a][b]`` for ``"a.b"``; KeyError if any part is missing."""
     value: Any = data
@@ -92,11 +101,33 @@ def load_permissions(path: Path = PERMISSIONS_FILE) -> dict[str, Any]:
 
 
 def load_metamodel(path: Path = METAMODEL_FILE) -> dict[str, Any]:
+    """The metamodel, checked, with each field's ``enum_of`` resolved.
+
+    ``enum_of: frameworks`` takes the keys of ``frameworks``, ``enum_of:
+    release_phases`` its items (``enum_extra`` appends values), so a
+    framework or phase is written once.
+    """
     data = _load(path)
-    for key in ("id_regex", "types", "fields", "links", "type_fields", "rules"):
+    for key in ("id_regex", "types", "fields", "links", "type_fields", "rules", "frameworks", "release_phases"):
         if key not in data:
             raise DataError(f"{path}:1: required key '{key}' is missing")
+    for name, spec in data["fields"].items():
+        if "enum_of" in spec:
+            source = data.get(spec["enum_of"])
+            if not isinstance(source, (dict, list)):
+                raise DataError(f"{path}:{line_of(path, name)}: field '{name}' takes its values from "
+                                f"'{spec['enum_of']}', which is not a list or mapping of this file")
+            spec["enum"] = [str(v) for v in source] + list(spec.get("enum_extra", []))
     directives = {t["directive"] for t in data["types"]}
+    for type_spec in data["types"]:
+        for end, link_names in (type_spec.get("coverage") or {}).items():
+            unknown = [n for n in link_names if n not in data["links"]] if end in ("incoming", "outgoing") else [end]
+            if unknown:
+                line = next((n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                             if text.strip().endswith(f"directive: {type_spec['directive']}")), 1)
+                raise DataError(f"{path}:{line}: type "
+                                f"'{type_spec['directive']}' coverage names unknown "
+                                f"{'link' if end in ('incoming', 'outgoing') else 'end'} '{unknown[0]}'")
     for name, link in data["links"].items():
         for end in ("from", "to"):
             for type_name in link.get(end, []):
@@ -117,6 +148,16 @@ def load_metamodel(path: Path = METAMODEL_FILE) -> dict[str, Any]:
     return data
 
 
+def frameworks(metamodel: dict[str, Any]) -> dict[str, str]:
+    """Framework key -> display title, in the metamodel's order."""
+    return {key: str((spec or {}).get("title") or key) for key, spec in metamodel["frameworks"].items()}
+
+
+def free_text_fields(metamodel: dict[str, Any]) -> set[str]:
+    """Fields whose value is prose (commas included), never a list or an enum."""
+    return {name for name, spec in metamodel["fields"].items() if spec.get("free_text")}
+
+
 def field_enum(metamodel: dict[str, Any], platform: dict[str, Any], name: str) -> list[str] | None:
     """The allowed values of a field, resolving ``enum_from`` against facts."""
     spec = metamodel["fields"][name]
@@ -127,8 +168,16 @@ def field_enum(metamodel: dict[str, Any], platform: dict[str, Any], name: str) -
     return None
 
 
-def sphinx_needs_config(metamodel: dict[str, Any]) -> dict[str, Any]:
-    """Translate the metamodel into sphinx-needs configuration values."""
+def sphinx_needs_config(metamodel: dict[str, Any], platform: dict[str, Any]) -> dict[str, Any]:
+    """Translate the metamodel into sphinx-needs configuration values,
+    schema validation included (cvplus_needs_schema generates it)."""
+    from cvplus_needs_schema import field_schema, schema_definitions
+
+    def field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        out = {"description": spec.get("description", name), "nullable": True}
+        schema = field_schema(metamodel, platform, name)
+        return out | ({"schema": schema} if schema else {})
+
     return {
         "needs_types": [
             {
@@ -140,10 +189,7 @@ def sphinx_needs_config(metamodel: dict[str, Any]) -> dict[str, Any]:
             }
             for t in metamodel["types"]
         ],
-        "needs_fields": {
-            name: {"description": spec.get("description", name), "nullable": True}
-            for name, spec in metamodel["fields"].items()
-        }
+        "needs_fields": {name: field(name, spec) for name, spec in metamodel["fields"].items()}
         | {
             "status": {
                 "description": "Lifecycle status of the need.",
@@ -157,6 +203,7 @@ def sphinx_needs_config(metamodel: dict[str, Any]) -> dict[str, Any]:
         },
         "needs_id_regex": metamodel["id_regex"],
         "needs_id_required": True,
+        "needs_schema_definitions": schema_definitions(metamodel),
     }
 
 

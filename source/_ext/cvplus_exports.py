@@ -24,7 +24,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cvplus_checks import split_list
+from cvplus_coverage_model import DESIGN_STATES, OPERATING_STATES
+from cvplus_data import split_list
 
 TRACE_COLUMNS = [
     "framework", "criterion_id", "criterion_ref", "criterion_title", "criterion_scope",
@@ -133,8 +134,6 @@ def _write(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
 
 
 def write_exports(out: Path, needs: dict[str, dict[str, Any]], data: dict[str, Any]) -> None:
-    from cvplus_coverage import DESIGN_STATES, OPERATING_STATES
-
     _write(out / "traceability.csv", TRACE_COLUMNS, trace_rows(needs, data))
     _write(out / "criteria.csv", CRITERIA_COLUMNS, criteria_rows(needs, data))
     with (out / "coverage.csv").open("w", newline="", encoding="utf-8") as handle:

@@ -53,16 +53,14 @@ class checklist_placeholder(nodes.General, nodes.Element):
 
 class ReleaseChecklist(SphinxDirective):
     """A printable table of checklist needs, grouped by phase, with boxes:
-    the release phases, or the one ``:phase:`` named (e.g. incident)."""
+    the release phases (``release_phases`` of the metamodel, in order), or
+    the one ``:phase:`` named (e.g. incident)."""
 
     option_spec = {"environment": directives.unchanged, "phase": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         return [checklist_placeholder(environment=self.options.get("environment", ""),
                                       phase=self.options.get("phase", ""))]
-
-
-PHASES = ["preparation", "pre-deployment", "deployment", "post-deployment", "sign-off"]
 
 
 def _checklists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
@@ -72,17 +70,18 @@ def _checklists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     from cvplus_checks import plain_needs, split_list
 
     needs = plain_needs(app)
+    release_phases = list(app.config.cvplus_metamodel["release_phases"])
     carried: dict[str, list[str]] = {}
     for need in needs.values():
         for target in split_list(need.get("implements")):
             carried.setdefault(target, []).append(need["id"])
     for node in placeholders:
         env_filter = node["environment"]
-        phases = [node["phase"]] if node.get("phase") else PHASES
+        phases = [node["phase"]] if node.get("phase") else release_phases
         items = [n for n in needs.values() if n["type"] == "checklist" and n.get("phase") in phases
                  and (not env_filter or not split_list(n.get("environment")) or env_filter in split_list(n.get("environment")))]
         rows = []
-        for item in sorted(items, key=lambda n: (PHASES.index(n["phase"]) if n.get("phase") in PHASES else 99, n["id"])):
+        for item in sorted(items, key=lambda n: (release_phases.index(n["phase"]) if n.get("phase") in release_phases else 99, n["id"])):
             ref = make_refnode(app.builder, fromdocname, item["docname"], item["id"], nodes.literal(text=item["id"]), item["id"])
             procs = [make_refnode(app.builder, fromdocname, needs[p]["docname"], p, nodes.literal(text=p), p)
                      for p in sorted(carried.get(item["id"], []))]

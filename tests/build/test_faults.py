@@ -104,6 +104,36 @@ FAULTS = {
         "::::{procedure} Under-declared\n:id: PROC_FAULT_UNDER_DECLARED\n:owner: docs-maintainer\n"
         ":requires: cloudfunctions.functions.get\n\n```console\n$ gcloud functions list --project cvplus-dev\n```\n::::\n",
         0, r"`gcloud functions list` \(.*\) needs cloudfunctions.functions.list, which ':requires:' does not declare"),
+    # rules sphinx-needs' schema validation checks (generated from metamodel.yaml), re-emitted at file:line
+    "field the type does not take": (
+        "```{control} Phase on a control\n:id: CTRL_FAULT_PHASE\n:owner: security-lead\n:frequency: quarterly\n"
+        ":control_type: preventive\n:nature: manual\n:phase: deployment\n:addresses: REQ_SOC2_CC6_1\n"
+        ":evidenced_by: EVD_NITPICKY_BUILD\n```\n",
+        0, r"field ':phase:' is not allowed on a control"),
+    "link the type may not use": (
+        "```{evidence} Evidence that implements\n:id: EVD_FAULT_IMPLEMENTS\n:kind: export\n"
+        ":implements: CHK_PRE_RUNTIME_SUPPORTED\n```\n",
+        3, r"a evidence may not use ':implements:' \(allowed from: procedure\)"),
+    "link to a need of the wrong type": (
+        "```{procedure} Implements a risk\n:id: PROC_FAULT_TARGET_TYPE\n:owner: docs-maintainer\n:requires: none\n"
+        ":manual_reason: fault injection\n:implements: RISK_DOC_ACCURACY\n```\n",
+        5, r"':implements: RISK_DOC_ACCURACY' points at a risk; allowed: control, checklist"),
+    "out-of-scope criterion without a reason": (
+        "```{requirement} X.9: Out of scope\n:id: REQ_SOC2_FAULT_X_9\n:framework: soc2\n:ref: X.9\n"
+        ":scope: out-of-scope\n```\n",
+        0, r"an out-of-scope criterion needs ':scope_reason:' saying why"),
+    "empty free-text field": (
+        "```{procedure} Empty reason\n:id: PROC_FAULT_EMPTY_REASON\n:owner: docs-maintainer\n:requires: none\n"
+        ":manual_reason:\n```\n",
+        0, r"':manual_reason:' is empty"),
+    "list field with a value outside the metamodel": (
+        "```{procedure} Unknown environment\n:id: PROC_FAULT_ENVIRONMENT\n:owner: docs-maintainer\n:requires: none\n"
+        ":manual_reason: fault injection\n:environment: dev, qa\n```\n",
+        0, r"':environment: qa' is not one of dev, staging, prod"),
+    "single-valued field with two values": (
+        "```{requirement} X.8: Two refs\n:id: REQ_SOC2_FAULT_X_8\n:framework: soc2\n:ref: X.8, X.9\n"
+        ":scope: in-scope\n```\n",
+        0, r"field ':ref:' takes one value, got 2"),
 }
 
 

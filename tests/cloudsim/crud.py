@@ -40,7 +40,8 @@ def not_found(name: str) -> ApiError:
 
 
 def operation_name(resource_name: str, world) -> str:
-    match = re.match(r"(projects/[^/]+(?:/locations/[^/]+)?)", resource_name)
+    # Firestore names a database's operations under it (projects/P/databases/D/operations/X)
+    match = re.match(r"(projects/[^/]+(?:/locations/[^/]+)?(?:/databases/[^/]+)?)", resource_name)
     base = match.group(1) if match else "operations"
     return f"{base}/operations/{world.new_id('op')}"
 
@@ -109,7 +110,10 @@ def patch(ctx):
             raise not_found(name)
     mask = ctx.query.get("updateMask") or ctx.query.get("update_mask")
     body = ctx.body or {}
-    fields = [f.strip() for f in mask.split(",")] if mask else list(body)
+    # a mask may name fields as in the proto (notification_channels, gcloud's alert policy update)
+    # or in lowerCamelCase (the JSON body's names)
+    fields = [re.sub(r"_([a-z])", lambda m: m.group(1).upper(), f.strip()) for f in mask.split(",")] if mask \
+        else list(body)
     for path in fields:
         head = path.split(".")[0]
         if head in body:

@@ -108,8 +108,15 @@ def route(api: str, http_method: str, path: str) -> tuple[Method, dict]:
     rel = path.lstrip("/")
     version = rel.split("/", 1)[0]
     if version not in versions(api):
-        raise ApiError(404, f"{http_method} {path}: no discovery document {api}.{version} "
-                            f"(have {', '.join(versions(api)) or 'none'})")
+        # a path that does not start with the version (Cloud Run v1's Knative
+        # paths, apis/serving.knative.dev/v1/namespaces/...): the document
+        # whose methods have it
+        holders = [v for v in versions(api) if any(m.http_method == http_method and m.flat_regex.match(rel)
+                                                  for m in document(api, v).methods)]
+        if not holders:
+            raise ApiError(404, f"{http_method} {path}: no discovery document {api}.{version} "
+                                f"(have {', '.join(versions(api)) or 'none'})")
+        version = "v1" if "v1" in holders else holders[0]
     doc = document(api, version)
     candidates = [m for m in doc.methods if m.http_method == http_method and m.flat_regex.match(rel)]
     if not candidates:

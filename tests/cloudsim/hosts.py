@@ -16,7 +16,7 @@ API_HOSTS = {name: f"{name}.googleapis.com" for name in (
     "run", "firestore", "secretmanager", "cloudfunctions", "firebasehosting", "cloudresourcemanager",
     "serviceusage", "firebase", "firebaserules", "logging", "monitoring", "billingbudgets", "cloudbilling",
     "iam", "cloudbuild", "cloudscheduler", "pubsub", "eventarc", "artifactregistry", "storage",
-    "identitytoolkit")}
+    "identitytoolkit", "firebasestorage")}
 # hosts of the calls no discovery document describes (see exceptions.yaml)
 EXTRA_HOSTS = ["www.googleapis.com", "oauth2.googleapis.com", "upload-firebasehosting.googleapis.com",
                "firebaseextensions.googleapis.com"]
@@ -32,6 +32,7 @@ FIREBASE_TOOLS_OVERRIDES = {
     "FIREBASE_CLOUDSCHEDULER_URL": "cloudscheduler", "FIREBASE_PUBSUB_URL": "pubsub", "EVENTARC_URL": "eventarc",
     "ARTIFACT_REGISTRY_DOMAIN": "artifactregistry", "FIREBASE_STORAGE_URL": "storage",
     "FIREBASE_IDENTITY_URL": "identitytoolkit", "FIREBASE_AUTH_MANAGEMENT_URL": "identitytoolkit",
+    "FIREBASE_FIREBASESTORAGE_URL": "firebasestorage",
 }
 EXTRA_OVERRIDES = {"FIREBASE_TOKEN_URL": "www.googleapis.com", "FIREBASE_EXT_URL": "firebaseextensions.googleapis.com"}
 

@@ -48,6 +48,8 @@ def prepare(folder: Path, home: Path) -> dict[str, str]:
     (store / "firebase-tools.json").write_text(json.dumps(account, indent=2), encoding="utf-8")
     write_grant(folder, None, "*")
     return {**hosts.env(), "CVPLUS_CLOUDSIM_ENDPOINTS": str(folder / "endpoints.json"),
+            # the gcloud stand-in reads and changes this simulation over REST (standins/gcloud_rest.py)
+            "CVPLUS_GCLOUD_REST": "1",
             "CVPLUS_CLOUDSIM_LOG": str(folder / "requests.jsonl"), "CVPLUS_CLOUDSIM_GRANT": str(folder / "grant.json")}
 
 

@@ -157,7 +157,8 @@ def test_named_exceptions_are_served_and_logged(sim):
     import http.client
     from cloudsim.server import EXCEPTIONS
     assert {e["name"] for e in EXCEPTIONS} == {"oauth-token", "hosting-file-upload", "functions-source-upload",
-                                                "extensions-instances-list", "identitytoolkit-admin-prefix"}
+                                                "extensions-instances-list", "identitytoolkit-admin-prefix",
+                                                "firebasestorage-default-bucket"}
     assert all(e["source"].strip() for e in EXCEPTIONS)
     status, upload = sim("cloudfunctions", "POST", f"/v2/projects/{PROJECT}/locations/us-central1/functions:generateUploadUrl")
     assert status == 200 and upload["uploadUrl"].startswith("http://storage.googleapis.com:")

@@ -6,8 +6,8 @@ every function the fixture checkout exports (tests/snippets/fixture/cvplus/
 functions/index.js; its settings from ``functions`` of the facts) as a Cloud
 Functions v2 function with a Cloud Run service and revision, so a full
 deploy of the fixture neither creates nor deletes functions, every function secret with one enabled
-version, the Firestore default database with a backup schedule, and an IAM
-policy. Every value here is either a fact or named as the simulation's own
+version, the Firestore default database with a backup schedule, the Firebase Storage
+default bucket, and an IAM policy. Every value here is either a fact or named as the simulation's own
 (timestamps from a fixed clock, project numbers derived from the ID).
 """
 
@@ -29,7 +29,7 @@ ENABLED_SERVICES = ["cloudfunctions.googleapis.com", "run.googleapis.com", "clou
                     "artifactregistry.googleapis.com", "firebaseextensions.googleapis.com",
                     "secretmanager.googleapis.com", "firestore.googleapis.com", "firebasehosting.googleapis.com",
                     "firebaserules.googleapis.com", "eventarc.googleapis.com", "pubsub.googleapis.com",
-                    "cloudscheduler.googleapis.com", "storage.googleapis.com", "firebase.googleapis.com",
+                    "cloudscheduler.googleapis.com", "storage.googleapis.com", "firebasestorage.googleapis.com", "firebase.googleapis.com",
                     "logging.googleapis.com", "monitoring.googleapis.com", "cloudbilling.googleapis.com",
                     "iam.googleapis.com", "cloudresourcemanager.googleapis.com", "serviceusage.googleapis.com"]
 OPERATOR = "cloudsim-operator@cvplus-ci.iam.gserviceaccount.com"  # the simulated caller (not a person)
@@ -61,6 +61,11 @@ def add_project(world: World, project_id: str, display: str, site: str, facts: d
     add_secrets(world, project_id, number, facts)
     add_firestore(world, project_id, facts)
     add_rules(world, project_id)
+    # the Firebase Storage default bucket firebase-tools looks up before a Storage rules deploy
+    # (the project's storageBucket above; firebasestorage v1beta DefaultBucket)
+    world.put("firebasestorage", f"projects/{project_id}/defaultBucket", {
+        "name": f"projects/{project_id}/defaultBucket",
+        "bucket": {"name": f"projects/{project_id}/buckets/{project_id}.appspot.com"}})
     add_series(world, project_id, facts)
 
 

@@ -3,7 +3,7 @@ it per procedure with the simulated APIs' request summary."""
 
 from __future__ import annotations
 
-from cvplus_coverage import procedure_runs
+from cvplus_coverage_model import procedure_runs
 from evidence import firebase_tools_version, gcloud_label, ran_against
 
 REAL = f"firebase-tools {firebase_tools_version()} (real CLI, simulated Google APIs)"

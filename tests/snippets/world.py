@@ -125,10 +125,7 @@ def standin_pages() -> dict[str, str]:
 # Stand-in pages that also run the simulated Google APIs (docname -> why): their firebase and
 # gcloud are still the stand-ins, but a command that calls a Google API directly (curl) reaches
 # the simulation, under the same per-procedure IAM grant as every other page.
-STANDIN_PAGES_WITH_SIMULATION = {
-    "deployment/dashboards": "reads the release-gate numbers with PromQL from the simulated Cloud Monitoring "
-                             "API (curl) and creates an SLO through the Service Monitoring API",
-}
+STANDIN_PAGES_WITH_SIMULATION: dict[str, str] = {}
 
 
 def path_dirs(real_firebase: bool = True) -> list[Path]:

@@ -37,6 +37,39 @@ def test_metamodel_link_to_unknown_type(tmp_path: Path) -> None:
         cvplus_data.load_metamodel(path)
 
 
+def test_metamodel_values_are_written_once(tmp_path: Path) -> None:
+    """A field's ``enum_of`` takes the frameworks or phases the file lists; a
+    type's coverage naming an unknown link fails at file:line."""
+    meta = cvplus_data.load_metamodel()
+    assert meta["fields"]["framework"]["enum"] == list(meta["frameworks"])
+    assert meta["fields"]["phase"]["enum"] == [*meta["release_phases"], "incident"]
+    path = tmp_path / "metamodel.yaml"
+    text = cvplus_data.METAMODEL_FILE.read_text(encoding="utf-8")
+    path.write_text(text.replace("coverage: {outgoing: [mitigated_by]}", "coverage: {outgoing: [mitigates]}"), encoding="utf-8")
+    with pytest.raises(cvplus_data.DataError, match=r"metamodel\.yaml:\d+: type 'risk' coverage names unknown link 'mitigates'"):
+        cvplus_data.load_metamodel(path)
+
+
+def test_enum_of_must_name_a_list_of_the_metamodel(tmp_path: Path) -> None:
+    path = tmp_path / "metamodel.yaml"
+    text = cvplus_data.METAMODEL_FILE.read_text(encoding="utf-8").replace("enum_of: frameworks", "enum_of: standards")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(cvplus_data.DataError, match=r"metamodel\.yaml:\d+: field 'framework' takes its values from 'standards'"):
+        cvplus_data.load_metamodel(path)
+
+
+def test_criteria_file_names_only_metamodel_frameworks(tmp_path: Path) -> None:
+    import cvplus_criteria
+
+    path = tmp_path / "criteria.yaml"
+    text = cvplus_criteria.CRITERIA_FILE.read_text(encoding="utf-8")
+    path.write_text(text + "\nhipaa:\n  name: HIPAA\n  criteria:\n    - {ref: '164.308', title: Safeguards}\n", encoding="utf-8")
+    line = text.count("\n") + 2
+    with pytest.raises(cvplus_criteria.CriteriaError, match=rf"criteria\.yaml:{line}: 'hipaa' is not a framework of"):
+        cvplus_criteria.load(path)
+    assert set(cvplus_criteria.load()) == set(cvplus_data.load_metamodel()["frameworks"])
+
+
 def _pages() -> list[Path]:
     return [p for p in SOURCE.rglob("*.md") if not any(part.startswith("_") for part in p.relative_to(SOURCE).parts)]
 

@@ -1,11 +1,13 @@
-"""Unit tests of the local and graph checks and of the coverage status
-logic, on small hand-made need sets (no Sphinx build)."""
+"""Unit tests of the schema generated from the metamodel, of how its findings
+are phrased, of the dangling-link check and of the coverage status logic, on
+small hand-made need sets (no Sphinx build)."""
 
 from __future__ import annotations
 
 import cvplus_data
-from cvplus_checks import graph_findings, local_findings
-from cvplus_coverage import compute, control_status
+from cvplus_checks import dangling_links
+from cvplus_coverage_model import compute, control_status
+from cvplus_needs_schema import describe, field_schema, schema_definitions
 
 META = cvplus_data.load_metamodel()
 FACTS = cvplus_data.load_platform()
@@ -15,47 +17,77 @@ def need(nid: str, type_: str, **fields: str) -> dict:
     return {"id": nid, "type": type_, "title": nid.title(), "docname": "x", "lineno": 1, **fields}
 
 
-def test_valid_control_has_no_local_findings() -> None:
-    ctrl = need("CTRL_GDPR_33_BREACH_NOTICE", "control", owner="data-protection-officer",
-                frequency="on-event", control_type="corrective", nature="manual",
-                addresses="REQ_GDPR_33, REQ_SOC2_CC7_4")
-    assert list(local_findings(ctrl, META, FACTS)) == []
+def test_field_schemas_follow_the_metamodel() -> None:
+    """Each field's generated schema takes what the metamodel allows and refuses the rest."""
+    import jsonschema_rs
+
+    def ok(field: str, value: str) -> bool:
+        schema = field_schema(META, FACTS, field)
+        return schema is None or jsonschema_rs.validator_for(schema).is_valid(value)
+
+    assert ok("owner", "security-lead") and not ok("owner", "wizard")
+    assert ok("frequency", "on-event") and not ok("frequency", "sometimes")
+    assert ok("environment", "staging, prod") and not ok("environment", "dev, qa")
+    assert ok("framework", "pci") and not ok("framework", "hipaa")
+    assert ok("phase", "incident") and ok("phase", "sign-off") and not ok("phase", "later")
+    assert ok("ref", "28(3)") and not ok("ref", "CC6.1, CC6.2")
+    assert ok("manual_reason", "needs a human, and a key") and not ok("manual_reason", "  ")
+    assert field_schema(META, FACTS, "requires") is None  # checked against permissions.yaml by cvplus_iam
 
 
-def test_local_findings_name_each_problem() -> None:
-    bad = need("CTRL_X_Y", "control", owner="wizard", frequency="sometimes", control_type="deterrent",
-               nature="manual", phase="deployment")
-    found = "\n".join(local_findings(bad, META, FACTS))
-    assert "':owner: wizard' is not one of" in found
-    assert "':frequency: sometimes'" in found
-    assert "':control_type: deterrent' is not one of" in found
-    assert "':phase:' is not allowed on a control" in found
+def test_type_schemas_follow_the_metamodel() -> None:
+    schemas = {s["id"]: s for s in schema_definitions(META)["schemas"]}
+    for spec in META["types"]:
+        name = spec["directive"]
+        assert schemas[f"prefix:{name}"]["validate"]["local"]["properties"]["id"]["pattern"].startswith("^")
+        local = schemas[f"fields:{name}"]["validate"]["local"]
+        assert local.get("required", []) == META["type_fields"][name].get("required", [])
+        assert local["unevaluatedProperties"] is False
+    targets = schemas["targets:procedure:implements"]["validate"]["network"]["implements"]["items"]["local"]
+    assert targets["properties"]["type"]["enum"] == ["control", "checklist"]
+    carried = schemas["control-carried-out"]["validate"]["network_back"]["implements"]
+    assert carried["minContains"] == 1
+    assert schemas["risk-mitigated"]["validate"]["network"]["mitigated_by"]["minContains"] == 1
+    assert schemas["out-of-scope-has-reason"]["validate"]["local"]["required"] == ["scope_reason"]
 
 
-def test_required_fields_and_prefix() -> None:
-    found = list(local_findings(need("PROC_OK_ID", "control"), META, FACTS))
-    assert any("must start with 'CTRL_'" in f for f in found)
-    assert any("needs the field ':owner:'" in f for f in found)
-    assert any("needs the field ':frequency:'" in f for f in found)
-
-
-def test_graph_rules() -> None:
+def test_findings_are_phrased_in_the_manuals_words() -> None:
+    """sphinx-needs' findings (as its report writes them) become our sentences and name the option."""
     needs = {
-        "CTRL_A_B": need("CTRL_A_B", "control", owner="security-lead", frequency="yearly", evidenced_by="EVD_E"),
-        "CHK_A_B": need("CHK_A_B", "checklist", owner="release-manager", phase="deployment"),
-        "PROC_A_B": need("PROC_A_B", "procedure", owner="release-manager", implements="CHK_A_B, RISK_R_X"),
+        "PROC_A_B": need("PROC_A_B", "procedure", owner="wizard", implements="RISK_R_X", environment="dev, qa"),
         "RISK_R_X": need("RISK_R_X", "risk", owner="release-manager", severity="sev2"),
-        "EVD_E": need("EVD_E", "evidence", kind="export"),
-        "SC_S_X": need("SC_S_X", "criterion", owner="docs-maintainer", category="quality-assurance",
-                       evidenced_by="EVD_GONE"),
+        "CTRL_A_B": need("CTRL_A_B", "control", phase="deployment"),
     }
-    found = "\n".join(f for _, f, _ in graph_findings(needs, META))
-    assert "CTRL_A_B: every compliance control is carried out" in found
-    assert "CHK_A_B: every checklist item" not in found
-    assert "points at a risk; allowed: control, checklist" in found
-    assert "RISK_R_X: every risk has a mitigation" in found
-    assert "unknown need 'EVD_GONE'" in found
-    assert "SC_S_X: every success criterion points at the evidence" in found
+
+    def said(need_id: str, subtype: str, **details: str) -> list[tuple[str, str | None]]:
+        return describe({"subtype": subtype, "details": details}, needs[need_id], needs, META, FACTS)
+
+    assert said("PROC_A_B", "field_fail", field="owner")[0][0].startswith("PROC_A_B: ':owner: wizard' is not one of ")
+    assert said("PROC_A_B", "field_fail", field="environment")[0][0].startswith("PROC_A_B: ':environment: qa' is not one of")
+    assert said("PROC_A_B", "network_local_fail", need_path="PROC_A_B > implements > RISK_R_X",
+                schema_path="targets:procedure:implements[14] > validate") == [
+        ("PROC_A_B: ':implements: RISK_R_X' points at a risk; allowed: control, checklist", "implements")]
+    assert said("CTRL_A_B", "local_fail", schema_path="fields:control[7] > local > required",
+                validation_msg='"owner" is a required property') == [("CTRL_A_B: a control needs the field ':owner:'", None)]
+    assert said("CTRL_A_B", "local_fail", schema_path="fields:control[7] > local > unevaluatedProperties",
+                validation_msg="Unevaluated properties are not allowed ('phase' was unexpected)") == [
+        ("CTRL_A_B: field ':phase:' is not allowed on a control", None)]
+    assert said("CTRL_A_B", "network_contains_too_few", schema_path="control-carried-out[40] > validate") == [
+        ("CTRL_A_B: every compliance control is carried out by at least one procedure (rule control-carried-out)", None)]
+    assert said("PROC_A_B", "local_fail", schema_path="prefix:procedure[1] > local") == [
+        ("PROC_A_B: a procedure ID must start with 'PROC_'", None)]
+
+
+def test_dangling_links_name_the_nearest_id() -> None:
+    needs = {
+        "CHK_PRE_RUNTIME_SUPPORTED": need("CHK_PRE_RUNTIME_SUPPORTED", "checklist"),
+        "PROC_A_B": need("PROC_A_B", "procedure", implements="CHK_PRE_RUNTIME_SUPORTED, CTRL_NOWHERE"),
+    }
+    found = list(dangling_links(needs, META))
+    assert found == [
+        ("PROC_A_B", "PROC_A_B: ':implements:' points at unknown need 'CHK_PRE_RUNTIME_SUPORTED'; "
+                     "did you mean 'CHK_PRE_RUNTIME_SUPPORTED'?", "implements"),
+        ("PROC_A_B", "PROC_A_B: ':implements:' points at unknown need 'CTRL_NOWHERE'", "implements")]
 
 
 def test_control_status_is_computed() -> None:
@@ -96,7 +128,7 @@ def test_compute_uses_results_and_hashes() -> None:
 
 
 def test_gaps_name_each_reason() -> None:
-    from cvplus_coverage import gap_rows
+    from cvplus_coverage_model import gap_rows
 
     needs = {
         "CTRL_A_B": need("CTRL_A_B", "control", owner="security-lead", frequency="yearly",

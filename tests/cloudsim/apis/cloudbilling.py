@@ -1,10 +1,13 @@
-"""Cloud Billing v1: every simulated project is on one billing account, billing enabled."""
+"""Cloud Billing v1: every simulated project is on one billing account, billing enabled.
+
+``billingAccounts.list`` answers that one account, open, the caller's only one
+(the simulation's own account and name, not CVPlus's)."""
 
 from __future__ import annotations
 
 from cloudsim.errors import ApiError
 
-BILLING_ACCOUNT = "billingAccounts/000000-C1A0D5-1M0000"  # the simulation's own, not CVPlus's
+BILLING_ACCOUNT = "billingAccounts/000000-C1A0D5-100000"  # the simulation's own, not CVPlus's (the ID format: 3 groups of 6 hex digits)
 
 
 def get_billing_info(ctx):
@@ -15,4 +18,10 @@ def get_billing_info(ctx):
             "billingAccountName": BILLING_ACCOUNT, "billingEnabled": True}
 
 
-HANDLERS = {"cloudbilling.projects.getBillingInfo": get_billing_info}
+def list_accounts(ctx):
+    return {"billingAccounts": [{"name": BILLING_ACCOUNT, "displayName": "Simulated billing account",
+                                 "open": True, "masterBillingAccount": "", "currencyCode": "USD"}]}
+
+
+HANDLERS = {"cloudbilling.projects.getBillingInfo": get_billing_info,
+            "cloudbilling.billingAccounts.list": list_accounts}

@@ -262,4 +262,28 @@ class PromError(ApiError):
         return {"status": "error", "errorType": "bad_data", "error": self.message}
 
 
-HANDLERS = {"monitoring.projects.location.prometheus.api.v1.query": query}
+def create_alert_policy(ctx):
+    """``projects.alertPolicies.create`` (parent in ``name``): the policy with its
+    server-assigned name, its conditions named under it, ``enabled`` true when
+    unset ("on write, the default interpretation if unset is that the policy is
+    enabled", AlertPolicy.enabled in the discovery document) and the creation
+    and mutation records."""
+    from cloudsim.world import OPERATOR
+    parent = ctx.params["name"]
+    policy_id = str(10**15 + int(ctx.world.new_id()[-8:], 16))
+    name = f"{parent}/alertPolicies/{policy_id}"
+    policy = dict(ctx.body or {})
+    if not policy.get("displayName"):
+        raise ApiError(400, "Field alert_policy.display_name is required", "INVALID_ARGUMENT")
+    policy["name"] = name
+    policy.setdefault("enabled", True)
+    policy["conditions"] = [{**c, "name": f"{name}/conditions/{str(10**15 + i + int(policy_id[-6:]))}"}
+                            for i, c in enumerate(policy.get("conditions") or [])]
+    record = {"mutateTime": ctx.world.now(), "mutatedBy": OPERATOR}
+    policy["creationRecord"], policy["mutationRecord"] = record, dict(record)
+    ctx.world.put(API, name, policy)
+    return policy
+
+
+HANDLERS = {"monitoring.projects.location.prometheus.api.v1.query": query,
+            "monitoring.projects.alertPolicies.create": create_alert_policy}

@@ -115,10 +115,12 @@ def _t_scope(value, *names):
 
 
 def _t_yesno(value, *args, **kwargs):
+    """gcloud's TransformYesNo (core/resource/resource_transform.py): ``yes``, or the
+    value itself when ``yes`` is not given, for a non-empty value; else ``no`` ("No")."""
     truthy = value is not _MISSING and bool(value)
     if truthy:
-        return kwargs.get("yes", args[0] if args else "yes")
-    return kwargs.get("no", args[1] if len(args) > 1 else "no")
+        return kwargs.get("yes", args[0] if args else value)
+    return kwargs.get("no", args[1] if len(args) > 1 else "No")
 
 
 def _t_date(value, fmt="%Y-%m-%dT%H:%M:%S", *args, **kwargs):

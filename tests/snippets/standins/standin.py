@@ -1014,6 +1014,11 @@ def main(tool: str, argv: list[str]) -> int:
             import gcloud_rest  # the REST client of the simulated Google APIs
             if name in gcloud_rest.load_table():
                 return gcloud_rest.run(name, options, args)
+            if name not in gcloud_rest.local_commands():
+                # one truth: with the simulation running, a command that reaches a Google API must
+                # read and change the simulation, never the stand-in's own state
+                raise Unsimulated(f"'gcloud {name}' as a REST client of the simulated Google APIs "
+                                  "(no row in tests/snippets/standins/gcloud_commands.yaml)")
         handler = HANDLERS[tool].get(name)
         if handler is None:
             raise Unsimulated(f"'{tool} {name}'")
