@@ -34,7 +34,7 @@ help:
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
 	@echo "make review-due  list pages whose review is due"
 	@echo "make verify-evidence  check the evidence ledger against its anchors"
-	@echo "make benchmark   time cold and incremental builds and the snippet harness"
+	@echo "make benchmark   time builds, the snippet harness, make test (full and incremental), the page loop and shards"
 	@echo "make linkcheck   check external links (needs network)"
 	@echo "make reality CVPLUS=DIR [CVPLUS_MODULES=DIR]  compare the facts and fixture with a CVPlus checkout"
 	@echo "make clean       remove $(BUILDDIR)"
