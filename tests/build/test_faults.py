@@ -8,19 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from manual_build import run_build
+from manual_build import FAULT_PAGE, append_fault, assert_fails_at, run_build
 
-PAGE = "source/reference/glossary.md"
-
-
-def append(root: Path, text: str) -> int:
-    """Append ``text`` to the fault page; return the line its first line lands on."""
-    path = root / PAGE
-    before = path.read_text(encoding="utf-8")
-    if not before.endswith("\n"):
-        before += "\n"
-    path.write_text(before + "\n" + text, encoding="utf-8")
-    return before.count("\n") + 2
+PAGE = FAULT_PAGE
+append = append_fault  # the fault page of a project copy; returns the fault's first line
 
 
 FAULTS = {
@@ -140,13 +131,7 @@ FAULTS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_fault_fails_build_with_file_and_line(name: str, project_copy: Path, tmp_path: Path) -> None:
-    text, offset, message = FAULTS[name]
-    line = append(project_copy, text) + offset
-    result = run_build(project_copy, tmp_path / "out")
-    assert result.returncode != 0, f"{name}: the build passed:\n{result.output}"
-    located = re.compile(rf"{re.escape(PAGE)}:{line}(:|\b).*{message}")
-    assert any(located.search(l) for l in result.output.splitlines()), (
-        f"{name}: expected '{PAGE}:{line}' with /{message}/ in:\n{result.output}")
+    assert_fails_at(project_copy, tmp_path / "out", name, *FAULTS[name])
 
 
 @pytest.mark.slow
