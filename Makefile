@@ -28,7 +28,7 @@ help:
 	@echo "make test SHARD=K/N   one shard of the suite (own evidence folder); make test-merge folds the shards"
 	@echo "make page PAGE=deployment/runbooks/troubleshooting   build, then test one page (its snippets and lints)"
 	@echo "make record PAGE=...  write what real tools printed into the page's expected output (DRY=1: show only)"
-	@echo "make shell PAGE=... [UPTO=LINE] [AS=PROC_ID]   try commands in the page's sandbox world"
+	@echo "make shell PAGE=... [UPTO=LINE] [PROC=PROC_ID]   try commands in the page's sandbox world"
 	@echo "make pdf         build the PDF manual into $(BUILDDIR)/latex (LaTeX, Mermaid via mermaid-cli)"
 	@echo "make offline     zip of the HTML manual that works from disk: $(BUILDDIR)/cvplus-manual-html.zip"
 	@echo "make export      needs.json and CSV files for auditors into $(BUILDDIR)/export"
@@ -153,7 +153,7 @@ page:
 
 # The writer's record mode and shell (tests/snippets/record.py, shell.py):
 # write what real tools printed into PAGE's expected output (DRY=1: show
-# only); or try commands in PAGE's sandbox world (UPTO=LINE, AS=PROC_ID).
+# only); or try commands in PAGE's sandbox world (UPTO=LINE, PROC=PROC_ID; not AS, which make keeps for its assembler).
 OURPATH = source/_ext:scripts:tests:tests/snippets
 record:
 	@scripts/setup.sh test
@@ -164,7 +164,7 @@ shell:
 	@scripts/setup.sh test
 	$(call sphinx,html,html,$(STRICT) $(SPHINXOPTS) -q)
 	@CVPLUS_BUILT=$(BUILDDIR)/html PYTHONPATH=$(OURPATH) $(PYTHON) -m shell "$(PAGE)" \
-	  $(if $(UPTO),--upto $(UPTO)) $(if $(AS),--as $(AS))
+	  $(if $(UPTO),--upto $(UPTO)) $(if $(PROC),--as $(PROC))
 
 # HTML, PDF and offline bundle from the evidence already recorded.
 outputs:

@@ -1,6 +1,6 @@
 """A shell in a page's sandbox world, to try commands before writing them.
 
-``make shell PAGE=deployment/runbooks/troubleshooting [UPTO=LINE] [AS=PROC_ID]``
+``make shell PAGE=deployment/runbooks/troubleshooting [UPTO=LINE] [PROC=PROC_ID]``
 opens the sandbox the page's snippets run in (same PATH, real firebase-tools
 or the page's stand-in, the simulated Google APIs, the trap default
 project), runs the page's hidden setup, then, with ``UPTO``, the page's
@@ -10,7 +10,7 @@ continues it) runs as one step in the session, so variables, functions and
 the working directory carry over as they do between a page's blocks.
 Output is printed as the tests see it (stdout and stderr together), then
 ``[N]`` for a non-zero exit status. The simulated caller holds the IAM
-permissions of procedure ``AS`` (its ``:requires:``), else everything, as
+permissions of procedure ``PROC`` (its ``:requires:``), else everything, as
 in hidden setup. ``:as PROC_ID`` switches; ``:exit`` or end of input
 closes the session (the page's hidden cleanup runs). Nothing is recorded
 as evidence. Exits 2 on an unknown page or procedure.

@@ -118,3 +118,18 @@ def test_an_unknown_page_is_refused_with_the_closest_ones(capsys: pytest.Capture
     err = capsys.readouterr().err
     assert "make record: no page 'runbooks/trouble' has shell snippets; did you mean:" in err
     assert "make shell: no page 'runbooks/trouble'" in err
+
+
+def test_make_shell_grants_a_procedure_only_when_asked() -> None:
+    """``make shell`` passes ``--as`` only with ``PROC=``: a make variable of
+    make's own (``AS`` is its assembler, "as") must not leak in as a procedure."""
+    import subprocess
+
+    from manual_build import ROOT
+
+    def plan(*args: str) -> str:
+        return subprocess.run(["make", "-n", "shell", "PAGE=deployment/runtime-upgrade", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60).stdout
+
+    assert "--as" not in plan()
+    assert "--as PROC_RB_DEPLOY_AUTH" in plan("PROC=PROC_RB_DEPLOY_AUTH")
