@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import re
 import sys
 import tempfile
@@ -193,16 +194,10 @@ def apply(source: Path, located: Located, block_len: int, new_block: list[str]) 
 
 # -- running a page ------------------------------------------------------------
 
-def _standin_calls(box) -> int:
+def _standin_calls(box) -> list[str]:
+    """The stand-in calls of this session so far, each its tool (``standin.note_call``)."""
     log = box.ctl / "standin-calls.log"
-    return len(log.read_text(encoding="utf-8").splitlines()) if log.is_file() else 0
-
-
-def _stand_ins_of(box, before: int) -> list[str]:
-    import json
-    log = box.ctl / "standin-calls.log"
-    calls = log.read_text(encoding="utf-8").splitlines()[before:] if log.is_file() else []
-    return sorted({json.loads(call)[0] for call in calls})
+    return [json.loads(call)[0] for call in log.read_text(encoding="utf-8").splitlines()] if log.is_file() else []
 
 
 def record_page(docname: str, manifest: Manifest, root: Path, out=sys.stdout, write: bool = True) -> int:
@@ -222,7 +217,7 @@ def record_page(docname: str, manifest: Manifest, root: Path, out=sys.stdout, wr
             if snippet.not_run:
                 continue
             box.grant(snippet.need or None, grant_of(snippet, requires))
-            before = _standin_calls(box)
+            before = len(_standin_calls(box))
             if snippet.mode == "script":
                 result = box.run(snippet.text, timeout=DEFAULT_TIMEOUT)
                 if result.status != 0:
@@ -237,7 +232,7 @@ def record_page(docname: str, manifest: Manifest, root: Path, out=sys.stdout, wr
             differing = [run for run in runs if not run.agrees]
             if not differing:
                 continue
-            stand_ins = _stand_ins_of(box, before)
+            stand_ins = sorted(set(_standin_calls(box)[before:]))
             model = bool(MODELS.search(snippet.text))
             for run in differing:
                 shown = f"exit status {run.status}" + ("" if run.status == run.step.status else f", expected {run.step.status}")

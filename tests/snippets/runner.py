@@ -118,10 +118,17 @@ class Sessions:
         of the page before ``snippet`` that this session has not run (a
         ``-k`` selection skipped them), so the block runs in the state its
         page leaves it in. Returns why an earlier block failed, else ""."""
-        box = self.get(snippet.docname)
-        done = self.ran.setdefault(snippet.docname, set())
+        return self.run_above(snippet.docname, snippet.line, page_snippets, requires)
+
+    def run_above(self, docname: str, line: int, page_snippets: list[Snippet],
+                  requires: dict[str, list[str]] | None = None) -> str:
+        """Run, in page order and unjudged, the page's blocks above source
+        ``line`` that this session has not run (``catch_up``; the writer's
+        shell with ``UPTO``). Returns why one failed, else ""."""
+        box = self.get(docname)
+        done = self.ran.setdefault(docname, set())
         for earlier in page_snippets:
-            if earlier.id == snippet.id:
+            if earlier.line >= line:
                 break
             if earlier.id in done or earlier.not_run:
                 continue

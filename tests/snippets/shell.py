@@ -60,7 +60,7 @@ def commands(stream, prompt: bool):
 
 def shell(docname: str, manifest: Manifest, root: Path, upto: int | None, procedure: str,
           stream=sys.stdin, out=sys.stdout) -> int:
-    from runner import DEFAULT_TIMEOUT, run_snippet
+    from runner import DEFAULT_TIMEOUT
     import world
 
     requires = manifest.requires
@@ -70,17 +70,10 @@ def shell(docname: str, manifest: Manifest, root: Path, upto: int | None, proced
         if docname in sessions.setup_failures:
             print(f"shell: {sessions.setup_failures[docname]}", file=out)
             return 1
-        ran = 0
-        for snippet in manifest.of_page(docname):
-            if upto is None or snippet.line >= upto:
-                break
-            if snippet.not_run:
-                continue
-            verdict = run_snippet(snippet, box, requires=requires)
-            ran += 1
-            if not verdict.passed:
-                print(f"shell: an earlier block failed; the session is in the state it left:\n{verdict.message}", file=out)
-                break
+        failed = sessions.run_above(docname, upto, manifest.of_page(docname), requires) if upto is not None else ""
+        if failed:
+            print(f"shell: an earlier block failed; the session is in the state it left:\n{failed}", file=out)
+        ran = len(sessions.ran.get(docname, ()))
         firebase = "stand-in" if docname in sessions.standin_pages else "real firebase-tools, simulated Google APIs"
         print(f"shell: {docname}: hidden setup and {ran} block(s) run; firebase: {firebase}; gcloud and stripe: "
               f"stand-ins; default project: {world.TRAP_PROJECT} (refused: name your project)", file=out)
